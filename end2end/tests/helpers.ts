@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { expect, Page } from '@playwright/test';
+
+/** Invite a candidate with the real CLI (`rung invite`); its last line is the link. */
+export function inviteWithCli(name: string, quiz = 'standard'): string {
+  const bin = process.env.RUNG_BIN;
+  if (!bin) throw new Error('RUNG_BIN must point at the rung binary the server runs');
+  const out = execFileSync(bin, ['invite', '--quiz', quiz, '--name', name], {
+    env: process.env,
+    encoding: 'utf8',
+  });
+  const lines = out.trim().split('\n');
+  const link = lines[lines.length - 1];
+  expect(link).toMatch(/\/take\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  // The CLI prints links with the server's public URL; tests use BASE_URL.
+  return new URL(link).pathname;
+}
+
+/** Wait until the page is hydrated (clicks before that do nothing). */
+export async function hydrated(page: Page) {
+  await page.locator('body[data-hydrated="true"]').waitFor({ timeout: 30_000 });
+}
+
+export const admin = {
+  email: process.env.RUNG_ADMIN_EMAIL ?? 'admin@rung.local',
+  password: process.env.RUNG_ADMIN_PASSWORD ?? '',
+};
+
+/** Answer every question with its first option, checking each is saved. */
+export async function answerAll(page: Page): Promise<number> {
+  await expect(page.getByTestId('runner')).toBeVisible();
+  const total = await page.locator('.palette .pip').count();
+  expect(total).toBeGreaterThan(0);
+  for (let i = 0; i < total; i++) {
+    const question = page.getByTestId('question');
+    await expect(question).toHaveAttribute('data-position', String(i));
+    await question.getByTestId('option').first().click();
+    await expect(page.getByTestId('save-note')).toHaveText('Saved');
+    if (i + 1 < total) await page.getByTestId('next').click();
+  }
+  await expect(page.getByTestId('progress')).toHaveText(`${total} of ${total} answered`);
+  return total;
+}

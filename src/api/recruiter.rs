@@ -1,0 +1,164 @@
+//! Endpoints for recruiters. Every one but `login` requires a session.
+
+use crate::domain::recruiter::{AttemptRow, Invitation, Me, QuizSummary};
+use crate::domain::report::{AttemptReport, ItemAnalysis};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod session {
+    use crate::error::AppError;
+    use crate::server::db::RecruiterRow;
+    use crate::server::recruiting;
+    use crate::server::state::AppState;
+    use axum::http::{header, HeaderValue};
+    use axum_extra::extract::cookie::{Cookie, CookieJar};
+    use leptos::prelude::use_context;
+    use leptos_axum::ResponseOptions;
+
+    pub async fn jar() -> Result<CookieJar, AppError> {
+        leptos_axum::extract::<CookieJar>()
+            .await
+            .map_err(|e| AppError::internal("reading cookies", e))
+    }
+
+    pub async fn recruiter(state: &AppState) -> Result<RecruiterRow, AppError> {
+        recruiting::current(state, &jar().await?).await
+    }
+
+    pub fn set_cookie(cookie: Cookie<'static>) -> Result<(), AppError> {
+        let value = HeaderValue::from_str(&cookie.to_string())
+            .map_err(|e| AppError::internal("encoding a cookie", e))?;
+        if let Some(res) = use_context::<ResponseOptions>() {
+            res.append_header(header::SET_COOKIE, value);
+        }
+        Ok(())
+    }
+}
+
+/// Sign in. On success the session cookie is set and the browser is sent
+/// to the console (this also works as a plain form post before hydration).
+#[server(endpoint = "recruiter/login")]
+pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{recruiting, respond};
+    respond::reply(
+        async {
+            let state = respond::state()?;
+            let cookie = recruiting::login(&state, &email, &password).await?;
+            session::set_cookie(cookie)?;
+            leptos_axum::redirect("/recruiter");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "recruiter/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::{recruiting, respond};
+    respond::reply(
+        async {
+            let state = respond::state()?;
+            let cookie = recruiting::logout(&state, &session::jar().await?).await?;
+            session::set_cookie(cookie)?;
+            leptos_axum::redirect("/recruiter/login");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in recruiter, or `None`.
+#[server(endpoint = "recruiter/whoami")]
+pub async fn whoami() -> Result<Option<Me>, AppError> {
+    use crate::server::{recruiting, respond};
+    respond::reply(
+        async {
+            let state = respond::state()?;
+            match session::recruiter(&state).await {
+                Ok(r) => Ok(Some(recruiting::me(&r))),
+                Err(AppError::Unauthorized) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "recruiter/quizzes")]
+pub async fn quizzes() -> Result<Vec<QuizSummary>, AppError> {
+    use crate::server::{recruiting, respond};
+    respond::reply(
+        async {
+            let state = respond::state()?;
+            session::recruiter(&state).await?;
+            Ok(recruiting::quizzes(&state))
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "recruiter/attempts")]
+pub async fn attempts() -> Result<Vec<AttemptRow>, AppError> {
+    use crate::server::{recruiting, respond};
+    respond::reply(
+        async {
+            let state = respond::state()?;
+            session::recruiter(&state).await?;
+            recruiting::overview(&state).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "recruiter/invite")]
+pub async fn invite(
+    quiz_id: String,
+    candidate_name: String,
+    candidate_email: String,
+) -> Result<Invitation, AppError> {
+    use crate::server::{recruiting, respond};
+    respond::reply(
+        async {
+            let state = respond::state()?;
+            let r = session::recruiter(&state).await?;
+            recruiting::invite(
+                &state,
+                Some(&r.id),
+                &quiz_id,
+                &candidate_name,
+                Some(&candidate_email),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// The report of one candidate's attempt.
+#[server(endpoint = "recruiter/report")]
+pub async fn fetch_report(invitation_id: String) -> Result<AttemptReport, AppError> {
+    use crate::server::{recruiting, respond};
+    respond::reply(
+        async {
+            let state = respond::state()?;
+            session::recruiter(&state).await?;
+            recruiting::report(&state, &invitation_id).await
+        }
+        .await,
+    )
+}
+
+/// Item analysis for authors.
+#[server(endpoint = "recruiter/items")]
+pub async fn fetch_item_analysis() -> Result<ItemAnalysis, AppError> {
+    use crate::server::{recruiting, respond};
+    respond::reply(
+        async {
+            let state = respond::state()?;
+            session::recruiter(&state).await?;
+            recruiting::item_analysis(&state).await
+        }
+        .await,
+    )
+}

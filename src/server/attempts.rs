@@ -1,0 +1,542 @@
+//! The candidate's side: a link's invitation, starting an attempt, saving
+//! answers, submitting, and finalizing attempts whose time is over.
+//!
+//! The clock is the server's: the deadline is fixed when the attempt starts,
+//! answers are accepted until the deadline plus a short grace for requests
+//! in flight, and an attempt past its deadline is finalized with the answers
+//! saved by then, whether or not the browser is still there.
+
+use super::bank::{Question, QuestionContent};
+use super::db::{AttemptRow, InvitationRow, ItemRow, NewAttempt, SaveOutcome};
+use super::form;
+use super::scoring::{self, AttemptScoring, Response};
+use super::state::AppState;
+use crate::domain::candidate::{
+    AttemptView, Finished, Intro, OptionView, PendingAnswer, QuestionView, SaveReceipt,
+};
+use crate::domain::{AttemptStatus, QuestionKind};
+use crate::error::AppError;
+use rand::RngCore;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How late (ms) an answer sent before the deadline may arrive.
+pub const GRACE_MS: i64 = 3_000;
+
+fn internal(context: &str) -> impl FnOnce(super::db::DbError) -> AppError + '_ {
+    move |e| AppError::internal(context, e)
+}
+
+/// The invitation of a candidate link: signature, issuer and audience
+/// checked, then the invitation looked up by the token's id.
+pub async fn invitation(state: &AppState, token: &str) -> Result<InvitationRow, AppError> {
+    let claims = state
+        .keys
+        .verify(token)
+        .map_err(|_| AppError::InvalidLink)?;
+    let inv = state
+        .db
+        .invitation(&claims.jti)
+        .await
+        .map_err(internal("loading an invitation"))?
+        .ok_or(AppError::InvalidLink)?;
+    if inv.revoked_at.is_some() {
+        return Err(AppError::InvalidLink);
+    }
+    Ok(inv)
+}
+
+fn status_of(a: &AttemptRow) -> AttemptStatus {
+    AttemptStatus::parse(&a.status).unwrap_or(AttemptStatus::Submitted)
+}
+
+/// The invitation's attempt, finalized first if its time is over.
+async fn current_attempt(
+    state: &AppState,
+    inv: &InvitationRow,
+) -> Result<Option<AttemptRow>, AppError> {
+    let attempt = state
+        .db
+        .attempt_for_invitation(&inv.id)
+        .await
+        .map_err(internal("loading an attempt"))?;
+    match attempt {
+        Some(a)
+            if status_of(&a) == AttemptStatus::InProgress
+                && state.clock.now_ms() > a.deadline_at + GRACE_MS =>
+        {
+            finalize(state, &a, AttemptStatus::TimedOut).await?;
+            state
+                .db
+                .attempt(&a.id)
+                .await
+                .map_err(internal("reloading an attempt"))
+        }
+        other => Ok(other),
+    }
+}
+
+pub async fn intro(state: &AppState, token: &str) -> Result<Intro, AppError> {
+    let inv = invitation(state, token).await?;
+    let attempt = current_attempt(state, &inv).await?;
+    let status = attempt
+        .as_ref()
+        .map_or(AttemptStatus::NotStarted, status_of);
+    if status == AttemptStatus::NotStarted && state.clock.now_ms() > inv.expires_at {
+        return Err(AppError::ExpiredLink);
+    }
+    let quiz = state.bank.quiz(&inv.quiz_id);
+    let (title, description, minutes, count) = match (&attempt, quiz) {
+        (Some(a), q) => {
+            let items = state
+                .db
+                .items(&a.id)
+                .await
+                .map_err(internal("loading items"))?;
+            let minutes = ((a.deadline_at - a.started_at) / 60_000) as u32;
+            let description = q.map(|q| q.description.clone()).unwrap_or_default();
+            (
+                a.quiz_title.clone(),
+                description,
+                minutes,
+                items.len() as u32,
+            )
+        }
+        (None, Some(q)) => (
+            q.title.clone(),
+            q.description.clone(),
+            q.duration_minutes,
+            q.question_count(),
+        ),
+        (None, None) => {
+            return Err(AppError::NotFound(
+                "This quiz is no longer offered. Ask your recruiter for a new link.".into(),
+            ))
+        }
+    };
+    Ok(Intro {
+        candidate_name: inv.candidate_name,
+        quiz_title: title,
+        quiz_description: description,
+        duration_minutes: minutes,
+        question_count: count,
+        status,
+    })
+}
+
+/// Start the attempt, or resume the one already started.
+pub async fn start(state: &AppState, token: &str) -> Result<AttemptView, AppError> {
+    let inv = invitation(state, token).await?;
+    if let Some(a) = current_attempt(state, &inv).await? {
+        return match status_of(&a) {
+            AttemptStatus::InProgress => view(state, &a).await,
+            AttemptStatus::TimedOut => Err(AppError::TimeUp),
+            _ => Err(AppError::AlreadySubmitted),
+        };
+    }
+    let now = state.clock.now_ms();
+    if now > inv.expires_at {
+        return Err(AppError::ExpiredLink);
+    }
+    let quiz = state.bank.quiz(&inv.quiz_id).ok_or_else(|| {
+        AppError::NotFound(
+            "This quiz is no longer offered. Ask your recruiter for a new link.".into(),
+        )
+    })?;
+    let seed = rand::rng().next_u64();
+    let items =
+        form::draw(&state.bank, quiz, seed).map_err(|e| AppError::internal("drawing a form", e))?;
+    // The scale is fixed now: the cut points of this quiz under the current
+    // calibration. Later calibrations do not move this attempt's levels.
+    let calibration = state
+        .db
+        .calibration_map()
+        .await
+        .map_err(internal("loading calibrations"))?;
+    let cuts = scoring::quiz_cut_points(&state.bank, quiz, &calibration)
+        .map_err(|e| AppError::internal("computing cut points", e))?;
+    let policy = serde_json::to_string(&AttemptScoring {
+        policy: quiz.scoring.clone(),
+        cuts,
+    })
+    .map_err(|e| AppError::internal("encoding a policy", e))?;
+    let new = NewAttempt {
+        attempt: AttemptRow {
+            id: super::auth::random_id(),
+            invitation_id: inv.id.clone(),
+            quiz_id: quiz.id.clone(),
+            quiz_hash: quiz.hash.clone(),
+            quiz_title: quiz.title.clone(),
+            policy,
+            seed: seed as i64,
+            started_at: now,
+            deadline_at: now + i64::from(quiz.duration_minutes) * 60_000,
+            finished_at: None,
+            status: AttemptStatus::InProgress.as_str().into(),
+            points: None,
+            max_points: None,
+            result: None,
+        },
+        items: items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| ItemRow {
+                position: i as i64,
+                question_hash: it.question.hash.clone(),
+                option_order: serde_json::to_string(&it.option_order).unwrap_or_default(),
+                scored: it.scored,
+                selected: None,
+                answered_at: None,
+            })
+            .collect(),
+    };
+    let created = state
+        .db
+        .insert_attempt(&new)
+        .await
+        .map_err(internal("starting an attempt"))?;
+    let attempt = if created {
+        new.attempt
+    } else {
+        // Another request started it first: resume that one.
+        state
+            .db
+            .attempt_for_invitation(&inv.id)
+            .await
+            .map_err(internal("loading an attempt"))?
+            .ok_or(AppError::Internal)?
+    };
+    view(state, &attempt).await
+}
+
+/// The questions of an attempt's items, by version hash: from the bank when
+/// the version is current, else from the stored snapshot.
+pub(crate) async fn questions(
+    state: &AppState,
+    attempt_id: &str,
+    items: &[ItemRow],
+) -> Result<HashMap<String, Arc<Question>>, AppError> {
+    let mut out = HashMap::new();
+    let mut missing = false;
+    for it in items {
+        match state.bank.question_by_hash(&it.question_hash) {
+            Some(q) => {
+                out.insert(it.question_hash.clone(), Arc::clone(q));
+            }
+            None => missing = true,
+        }
+    }
+    if missing {
+        for (hash, json) in state
+            .db
+            .attempt_versions(attempt_id)
+            .await
+            .map_err(internal("loading question versions"))?
+        {
+            if out.contains_key(&hash) {
+                continue;
+            }
+            let content: QuestionContent = serde_json::from_str(&json)
+                .map_err(|e| AppError::internal("decoding a stored question", e))?;
+            out.insert(hash, Arc::new(Question::new(content, None)));
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn option_order(item: &ItemRow) -> Result<Vec<String>, AppError> {
+    serde_json::from_str(&item.option_order)
+        .map_err(|e| AppError::internal("decoding an option order", e))
+}
+
+pub(crate) fn selected_ids(item: &ItemRow) -> Result<Option<Vec<String>>, AppError> {
+    item.selected
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| AppError::internal("decoding an answer", e))
+}
+
+async fn view(state: &AppState, attempt: &AttemptRow) -> Result<AttemptView, AppError> {
+    let items = state
+        .db
+        .items(&attempt.id)
+        .await
+        .map_err(internal("loading items"))?;
+    let questions = questions(state, &attempt.id, &items).await?;
+    let mut views = Vec::with_capacity(items.len());
+    for it in &items {
+        let q = questions.get(&it.question_hash).ok_or(AppError::Internal)?;
+        let rendered = state.rendered.get(&it.question_hash, q);
+        let order = option_order(it)?;
+        let chosen = selected_ids(it)?.unwrap_or_default();
+        views.push(QuestionView {
+            position: it.position as u32,
+            kind: q.kind,
+            prompt_html: rendered.prompt_html.clone(),
+            options: order
+                .iter()
+                .map(|id| OptionView {
+                    html: rendered.option_html(id).to_string(),
+                })
+                .collect(),
+            selected: order
+                .iter()
+                .enumerate()
+                .filter(|(_, id)| chosen.contains(id))
+                .map(|(i, _)| i as u32)
+                .collect(),
+        });
+    }
+    Ok(AttemptView {
+        quiz_title: attempt.quiz_title.clone(),
+        questions: views,
+        remaining_ms: (attempt.deadline_at - state.clock.now_ms()).max(0),
+        duration_minutes: ((attempt.deadline_at - attempt.started_at) / 60_000) as u32,
+    })
+}
+
+/// Save the answer to one question. `selected` indexes the options as
+/// shown; an empty selection clears the answer.
+pub async fn answer(
+    state: &AppState,
+    token: &str,
+    position: u32,
+    selected: Vec<u32>,
+) -> Result<SaveReceipt, AppError> {
+    let inv = invitation(state, token).await?;
+    let attempt = open_attempt(state, &inv).await?;
+    let items = state
+        .db
+        .items(&attempt.id)
+        .await
+        .map_err(internal("loading items"))?;
+    let indexes = save_one(state, &attempt, &items, position, &selected).await;
+    match indexes {
+        Ok(indexes) => Ok(SaveReceipt {
+            position,
+            selected: indexes,
+            remaining_ms: (attempt.deadline_at - state.clock.now_ms()).max(0),
+        }),
+        Err(AppError::TimeUp) => {
+            // Closed between our read and our write: say why.
+            let a = current_attempt(state, &inv).await?;
+            match a.map(|a| status_of(&a)) {
+                Some(AttemptStatus::Submitted) => Err(AppError::AlreadySubmitted),
+                _ => Err(AppError::TimeUp),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The invitation's attempt if it is open, or why not.
+async fn open_attempt(state: &AppState, inv: &InvitationRow) -> Result<AttemptRow, AppError> {
+    let attempt = current_attempt(state, inv)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("Start the quiz first.".into()))?;
+    match status_of(&attempt) {
+        AttemptStatus::InProgress => Ok(attempt),
+        AttemptStatus::TimedOut => Err(AppError::TimeUp),
+        _ => Err(AppError::AlreadySubmitted),
+    }
+}
+
+/// Check one answer against its question and store it if the attempt is
+/// still open. Returns the stored option indexes; `TimeUp` if closed.
+async fn save_one(
+    state: &AppState,
+    attempt: &AttemptRow,
+    items: &[ItemRow],
+    position: u32,
+    selected: &[u32],
+) -> Result<Vec<u32>, AppError> {
+    let item = items
+        .get(position as usize)
+        .ok_or_else(|| AppError::BadRequest("There is no such question in this quiz.".into()))?;
+    let questions = questions(state, &attempt.id, std::slice::from_ref(item)).await?;
+    let q = questions
+        .get(&item.question_hash)
+        .ok_or(AppError::Internal)?;
+    let order = option_order(item)?;
+
+    let mut indexes = selected.to_vec();
+    indexes.sort_unstable();
+    indexes.dedup();
+    if indexes.len() != selected.len() || indexes.iter().any(|&i| i as usize >= order.len()) {
+        return Err(AppError::BadRequest(
+            "That answer does not match the question's options.".into(),
+        ));
+    }
+    if q.kind != QuestionKind::Multiple && indexes.len() > 1 {
+        return Err(AppError::BadRequest(
+            "This question takes one answer.".into(),
+        ));
+    }
+    let ids: Vec<&String> = indexes.iter().map(|&i| &order[i as usize]).collect();
+    let stored = if ids.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&ids).map_err(|e| AppError::internal("encoding an answer", e))?)
+    };
+    let outcome = state
+        .db
+        .save_answer(
+            &attempt.id,
+            item.position,
+            stored.as_deref(),
+            state.clock.now_ms(),
+            GRACE_MS,
+        )
+        .await
+        .map_err(internal("saving an answer"))?;
+    match outcome {
+        SaveOutcome::Saved => Ok(indexes),
+        SaveOutcome::Closed => Err(AppError::TimeUp),
+    }
+}
+
+/// Submit the attempt after applying the answers still pending in the
+/// browser. Submitting a final attempt again answers the same.
+pub async fn submit(
+    state: &AppState,
+    token: &str,
+    pending: Vec<PendingAnswer>,
+) -> Result<Finished, AppError> {
+    let inv = invitation(state, token).await?;
+    let attempt = current_attempt(state, &inv)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("Start the quiz first.".into()))?;
+    if status_of(&attempt) == AttemptStatus::InProgress {
+        if pending.len() > 200 {
+            return Err(AppError::BadRequest(
+                "Too many answers in one request.".into(),
+            ));
+        }
+        let items = state
+            .db
+            .items(&attempt.id)
+            .await
+            .map_err(internal("loading items"))?;
+        for p in &pending {
+            match save_one(state, &attempt, &items, p.position, &p.selected).await {
+                // One malformed or late answer must not block the others or
+                // the submission itself.
+                Ok(_) | Err(AppError::BadRequest(_)) | Err(AppError::TimeUp) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let late = state.clock.now_ms() > attempt.deadline_at + GRACE_MS;
+        let status = if late {
+            AttemptStatus::TimedOut
+        } else {
+            AttemptStatus::Submitted
+        };
+        finalize(state, &attempt, status).await?;
+    }
+    finished(state, &inv).await
+}
+
+/// The candidate's view of a finished attempt.
+pub async fn finished(state: &AppState, inv: &InvitationRow) -> Result<Finished, AppError> {
+    let attempt = current_attempt(state, inv)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("Start the quiz first.".into()))?;
+    let items = state
+        .db
+        .items(&attempt.id)
+        .await
+        .map_err(internal("loading items"))?;
+    Ok(Finished {
+        status: status_of(&attempt),
+        answered: items.iter().filter(|i| i.selected.is_some()).count() as u32,
+        question_count: items.len() as u32,
+    })
+}
+
+/// Score an open attempt from its saved answers and mark it final. A no-op
+/// if it is already final.
+pub async fn finalize(
+    state: &AppState,
+    attempt: &AttemptRow,
+    status: AttemptStatus,
+) -> Result<(), AppError> {
+    let items = state
+        .db
+        .items(&attempt.id)
+        .await
+        .map_err(internal("loading items"))?;
+    let questions = questions(state, &attempt.id, &items).await?;
+    let attempt_scoring: AttemptScoring = serde_json::from_str(&attempt.policy)
+        .map_err(|e| AppError::internal("decoding a scoring policy", e))?;
+    let calibration = state
+        .db
+        .calibration_map()
+        .await
+        .map_err(internal("loading calibrations"))?;
+    let mut answers = Vec::with_capacity(items.len());
+    for it in &items {
+        answers.push(selected_ids(it)?);
+    }
+    let mut responses = Vec::with_capacity(items.len());
+    for (it, sel) in items.iter().zip(&answers) {
+        let q = questions.get(&it.question_hash).ok_or(AppError::Internal)?;
+        responses.push(Response {
+            question: &q.content,
+            selected: sel.as_deref(),
+            scored: it.scored,
+            params: scoring::item_params(
+                &q.content,
+                &it.question_hash,
+                &calibration,
+                attempt_scoring.policy.multiple,
+            ),
+        });
+    }
+    let report = scoring::score(&responses, &attempt_scoring);
+    let json =
+        serde_json::to_string(&report).map_err(|e| AppError::internal("encoding a report", e))?;
+    let now = state.clock.now_ms();
+    // A candidate's own submit is stamped now; a timed-out attempt ends at
+    // its deadline.
+    let finished_at = match status {
+        AttemptStatus::TimedOut => attempt.deadline_at,
+        _ => now,
+    };
+    state
+        .db
+        .finalize_attempt(
+            &attempt.id,
+            status.as_str(),
+            finished_at,
+            report.total.points,
+            report.total.max,
+            &json,
+        )
+        .await
+        .map_err(internal("finalizing an attempt"))?;
+    Ok(())
+}
+
+/// Finalize every attempt whose time is over. Safe to run on several
+/// servers at once: finalizing is conditional on the attempt being open.
+pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
+    let ids = state
+        .db
+        .overdue_attempts(state.clock.now_ms(), GRACE_MS, 100)
+        .await
+        .map_err(internal("listing overdue attempts"))?;
+    let mut done = 0;
+    for id in ids {
+        if let Some(a) = state
+            .db
+            .attempt(&id)
+            .await
+            .map_err(internal("loading an attempt"))?
+        {
+            finalize(state, &a, AttemptStatus::TimedOut).await?;
+            done += 1;
+        }
+    }
+    Ok(done)
+}

@@ -1,0 +1,324 @@
+//! The question bank in memory, after loading and validation.
+
+use super::diag::Loc;
+use crate::domain::{Level, QuestionKind};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// A topic, declared in `topics.toml`.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// A question's content: everything that grading and review depend on.
+///
+/// This is the snapshot stored with the attempts that served it and the input
+/// of the question's hash. It holds the answer key, so it lives in the
+/// server-only module and is never returned by a server function (those
+/// return the DTOs of `crate::domain`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionContent {
+    pub id: String,
+    pub topic: String,
+    pub level: Level,
+    pub kind: QuestionKind,
+    /// Markdown.
+    pub prompt: String,
+    pub options: Vec<OptionContent>,
+    /// Markdown, for recruiters' reviews only.
+    pub explanation: String,
+    pub references: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptionContent {
+    pub id: String,
+    /// Inline Markdown.
+    pub text: String,
+    pub correct: bool,
+    /// Keeps its authored position when options are shuffled.
+    pub pinned: bool,
+}
+
+impl QuestionContent {
+    /// The version hash: SHA-256 of the canonical JSON of the content.
+    pub fn hash(&self) -> String {
+        // Serializing plain strings, numbers and vectors cannot fail.
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    pub fn option_index(&self, id: &str) -> Option<usize> {
+        self.options.iter().position(|o| o.id == id)
+    }
+
+    pub fn correct_count(&self) -> usize {
+        self.options.iter().filter(|o| o.correct).count()
+    }
+}
+
+/// Where a question's parts were written, for diagnostics.
+#[derive(Debug, Clone)]
+pub struct QuestionLocs {
+    /// The `[[question]]` header (or inline table).
+    pub header: Loc,
+    pub prompt: Loc,
+    /// Each option's text, in authored order.
+    pub options: Vec<Loc>,
+}
+
+/// A loaded question: its content, its version hash, and where it was
+/// written (absent for versions read back from the database).
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub content: QuestionContent,
+    pub hash: String,
+    pub locs: Option<QuestionLocs>,
+}
+
+impl Question {
+    pub fn new(content: QuestionContent, locs: Option<QuestionLocs>) -> Self {
+        let hash = content.hash();
+        Question {
+            content,
+            hash,
+            locs,
+        }
+    }
+}
+
+impl Deref for Question {
+    type Target = QuestionContent;
+    fn deref(&self) -> &QuestionContent {
+        &self.content
+    }
+}
+
+/// How `multiple` (select all that apply) questions are scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MultiplePolicy {
+    /// Full credit only for exactly the correct set.
+    AllOrNothing,
+    /// Per correct option chosen, minus per wrong option chosen, floored at 0.
+    Partial,
+}
+
+impl MultiplePolicy {
+    pub const NAMES: [&'static str; 2] = ["all_or_nothing", "partial"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "all_or_nothing" => Some(MultiplePolicy::AllOrNothing),
+            "partial" => Some(MultiplePolicy::Partial),
+            _ => None,
+        }
+    }
+}
+
+/// The scoring part of a quiz definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoringPolicy {
+    pub multiple: MultiplePolicy,
+    /// For each level (index 0 = level 1): the chance that a candidate at the
+    /// bottom of that level answers a question of that level correctly.
+    pub thresholds: [f64; 6],
+}
+
+impl ScoringPolicy {
+    pub const DEFAULT_THRESHOLD: f64 = 0.7;
+}
+
+impl Default for ScoringPolicy {
+    fn default() -> Self {
+        ScoringPolicy {
+            multiple: MultiplePolicy::AllOrNothing,
+            thresholds: [Self::DEFAULT_THRESHOLD; 6],
+        }
+    }
+}
+
+/// One cell of a blueprint: draw `count` questions of `topic` at `level`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draw {
+    pub topic: String,
+    pub level: Level,
+    pub count: u32,
+}
+
+/// A quiz definition (a blueprint).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizContent {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub duration_minutes: u32,
+    pub shuffle_questions: bool,
+    pub shuffle_options: bool,
+    pub draws: Vec<Draw>,
+    /// Unscored pilot questions served to every candidate of this quiz.
+    pub pilot: Vec<String>,
+    pub scoring: ScoringPolicy,
+}
+
+impl QuizContent {
+    pub const MIN_MINUTES: i64 = 20;
+    pub const MAX_MINUTES: i64 = 30;
+
+    pub fn question_count(&self) -> u32 {
+        self.draws.iter().map(|d| d.count).sum::<u32>() + self.pilot.len() as u32
+    }
+
+    pub fn hash(&self) -> String {
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(bytes))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Quiz {
+    pub content: QuizContent,
+    pub hash: String,
+    pub loc: Option<Loc>,
+    /// Where each `draw` was written, parallel to `content.draws`.
+    pub draw_locs: Vec<Loc>,
+    /// Where the thresholds were written (or the quiz id, by default).
+    pub thresholds_loc: Option<Loc>,
+}
+
+impl Deref for Quiz {
+    type Target = QuizContent;
+    fn deref(&self) -> &QuizContent {
+        &self.content
+    }
+}
+
+/// The whole bank: topics, questions and quiz definitions.
+#[derive(Debug, Default)]
+pub struct Bank {
+    pub topics: Vec<Topic>,
+    pub questions: Vec<Arc<Question>>,
+    pub quizzes: Vec<Arc<Quiz>>,
+    by_id: HashMap<String, usize>,
+    by_hash: HashMap<String, usize>,
+    by_cell: HashMap<(String, Level), Vec<usize>>,
+}
+
+impl Bank {
+    pub fn new(topics: Vec<Topic>, questions: Vec<Arc<Question>>, quizzes: Vec<Arc<Quiz>>) -> Self {
+        let mut by_id = HashMap::new();
+        let mut by_hash = HashMap::new();
+        let mut by_cell: HashMap<(String, Level), Vec<usize>> = HashMap::new();
+        for (i, q) in questions.iter().enumerate() {
+            by_id.entry(q.id.clone()).or_insert(i);
+            by_hash.entry(q.hash.clone()).or_insert(i);
+            by_cell
+                .entry((q.topic.clone(), q.level))
+                .or_default()
+                .push(i);
+        }
+        Bank {
+            topics,
+            questions,
+            quizzes,
+            by_id,
+            by_hash,
+            by_cell,
+        }
+    }
+
+    pub fn question(&self, id: &str) -> Option<&Arc<Question>> {
+        self.by_id.get(id).map(|&i| &self.questions[i])
+    }
+
+    /// The question of a version hash, if that version is the current one.
+    pub fn question_by_hash(&self, hash: &str) -> Option<&Arc<Question>> {
+        self.by_hash.get(hash).map(|&i| &self.questions[i])
+    }
+
+    pub fn quiz(&self, id: &str) -> Option<&Arc<Quiz>> {
+        self.quizzes.iter().find(|q| q.id == id)
+    }
+
+    pub fn topic(&self, id: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.id == id)
+    }
+
+    /// The questions of one topic and level, in bank order.
+    pub fn cell(&self, topic: &str, level: Level) -> impl Iterator<Item = &Arc<Question>> {
+        self.by_cell
+            .get(&(topic.to_string(), level))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.questions[i])
+    }
+
+    /// How many questions of a cell a quiz can draw from: the cell minus the
+    /// quiz's pilot questions.
+    pub fn available(&self, quiz: &QuizContent, topic: &str, level: Level) -> usize {
+        self.cell(topic, level)
+            .filter(|q| !quiz.pilot.contains(&q.id))
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content() -> QuestionContent {
+        QuestionContent {
+            id: "q1".into(),
+            topic: "pki".into(),
+            level: Level::new(2).unwrap(),
+            kind: QuestionKind::Single,
+            prompt: "Which?".into(),
+            options: vec![
+                OptionContent {
+                    id: "a".into(),
+                    text: "A".into(),
+                    correct: true,
+                    pinned: false,
+                },
+                OptionContent {
+                    id: "b".into(),
+                    text: "B".into(),
+                    correct: false,
+                    pinned: false,
+                },
+            ],
+            explanation: String::new(),
+            references: vec![],
+            tags: vec![],
+        }
+    }
+
+    #[test]
+    fn the_hash_changes_with_any_edit_and_only_then() {
+        let a = content();
+        assert_eq!(a.hash(), content().hash());
+        assert_eq!(a.hash().len(), 64);
+        let mut b = content();
+        b.options[1].correct = true;
+        assert_ne!(a.hash(), b.hash());
+        let mut c = content();
+        c.explanation.push('.');
+        assert_ne!(a.hash(), c.hash());
+    }
+
+    #[test]
+    fn snapshots_round_trip_through_json() {
+        let a = content();
+        let json = serde_json::to_string(&a).unwrap();
+        let back: QuestionContent = serde_json::from_str(&json).unwrap();
+        assert_eq!(a, back);
+        assert_eq!(back.hash(), a.hash());
+    }
+}

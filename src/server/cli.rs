@@ -1,0 +1,604 @@
+//! The `rung` command line: `serve` (the default), `invite`, `lint`.
+
+use super::bank;
+use super::clock::Clock;
+use super::config::{redact_url, Config};
+use super::recruiting;
+use super::startup::{self, Application, StartupError};
+use clap::{Args, Parser, Subcommand};
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "rung", version, about = "A security-knowledge quiz engine", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug)]
+pub struct Global {
+    /// Database URL: sqlite://FILE (created if missing) or postgres://...
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://rung.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// The question bank directory.
+    #[arg(long, env = "RUNG_QUIZZES", default_value = "quizzes", global = true)]
+    pub quizzes: PathBuf,
+    /// The public address of this server, used in candidate links
+    /// [default: http://<listen address>].
+    #[arg(long, env = "RUNG_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the app (the default). Listens on LEPTOS_SITE_ADDR, default 127.0.0.1:3000.
+    Serve {
+        /// Listen address, overriding LEPTOS_SITE_ADDR.
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
+    /// Invite a candidate: prints the candidate's link as the last line.
+    Invite {
+        /// The quiz id (a file under quizzes/blueprints/).
+        #[arg(long)]
+        quiz: String,
+        /// The candidate's name.
+        #[arg(long)]
+        name: String,
+        /// The candidate's email address (optional, for your records).
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Convert questions from another format into rung's TOML.
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
+    },
+    /// Estimate question difficulties from the finished attempts and store
+    /// them; scoring uses them from the next attempt on.
+    Calibrate {
+        /// Questions with fewer responses stay uncalibrated.
+        #[arg(long, default_value_t = 30)]
+        min_responses: usize,
+        /// Show the estimates without storing them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Item analysis: per question version and per quiz, from the finished
+    /// attempts.
+    Items {
+        /// Only the questions with flags.
+        #[arg(long)]
+        flagged: bool,
+    },
+    /// Simulate candidates spread evenly over the six levels and report how
+    /// often the verdict finds their level.
+    Simulate {
+        /// The quiz id.
+        #[arg(long)]
+        quiz: String,
+        /// How many simulated candidates.
+        #[arg(long, default_value_t = 5000)]
+        candidates: usize,
+        /// Random seed (the same seed gives the same figures).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also simulate the quiz rescaled to these numbers of questions per
+        /// level (comma-separated), to show accuracy against length.
+        #[arg(long, value_delimiter = ',')]
+        per_level: Vec<u32>,
+    },
+    /// Check the question bank; exit status 1 on any error.
+    Lint {
+        /// The bank directory [default: the --quizzes directory].
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportFrom {
+    /// mdbook-quiz TOML files: MultipleChoice questions are converted, the
+    /// other types are reported as skipped.
+    MdbookQuiz {
+        /// The mdbook-quiz files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The topic of every imported question (a topic id of topics.toml).
+        #[arg(long)]
+        topic: String,
+        /// The ladder level, 1 to 6, of every imported question.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6))]
+        level: u8,
+        /// Write to this file (it must not exist) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Prefix of the generated question ids [default: the topic].
+        #[arg(long)]
+        id_prefix: Option<String>,
+    },
+}
+
+fn env_opt(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Options for commands that do not serve: only the address matters (for
+/// the default public URL of links).
+fn offline_options() -> LeptosOptions {
+    let addr = std::env::var("LEPTOS_SITE_ADDR")
+        .ok()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+    LeptosOptions::builder()
+        .output_name("rung")
+        .site_addr(addr)
+        .build()
+}
+
+fn leptos_options(addr: Option<SocketAddr>) -> LeptosOptions {
+    let mut options = leptos::config::get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| {
+            LeptosOptions::builder()
+                .output_name("rung")
+                .site_root(
+                    std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()),
+                )
+                .site_addr(SocketAddr::from(([127, 0, 0, 1], 3000)))
+                .build()
+        });
+    if let Some(addr) = addr {
+        options.site_addr = addr;
+    }
+    options
+}
+
+fn config(global: &Global, addr: SocketAddr) -> Config {
+    Config {
+        database_url: global.database_url.clone(),
+        quizzes_dir: global.quizzes.clone(),
+        public_url: global
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
+        jwt_secret: env_opt("RUNG_JWT_SECRET"),
+        admin_email: env_opt("RUNG_ADMIN_EMAIL").unwrap_or_else(|| "admin@rung.local".into()),
+        admin_password: env_opt("RUNG_ADMIN_PASSWORD"),
+        invitation_days: 14,
+        demo_invitation: true,
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Lint { dir }) => lint(dir.unwrap_or(cli.global.quizzes)),
+        Some(Command::Import { from }) => import(from),
+        Some(Command::Simulate {
+            quiz,
+            candidates,
+            seed,
+            per_level,
+        }) => simulate(&cli.global, &quiz, candidates, seed, &per_level),
+        Some(Command::Calibrate {
+            min_responses,
+            dry_run,
+        }) => {
+            init_tracing();
+            match with_state(&cli.global).await {
+                Ok(state) => calibrate(&state, min_responses, dry_run).await,
+                Err(code) => code,
+            }
+        }
+        Some(Command::Items { flagged }) => {
+            init_tracing();
+            match with_state(&cli.global).await {
+                Ok(state) => items(&state, flagged).await,
+                Err(code) => code,
+            }
+        }
+        Some(Command::Invite { quiz, name, email }) => {
+            init_tracing();
+            let options = offline_options();
+            let config = config(&cli.global, options.site_addr);
+            let state = match startup::state(config, Clock::default(), options).await {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            match recruiting::invite(&state, None, &quiz, &name, email.as_deref()).await {
+                Ok(inv) => {
+                    println!(
+                        "Invited {} to quiz `{quiz}`; the link works until {} (UTC).",
+                        name.trim(),
+                        crate::domain::format_utc(inv.expires_at)
+                    );
+                    println!("{}", inv.link);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some(Command::Serve { addr }) => serve(&cli.global, addr).await,
+        None => serve(&cli.global, None).await,
+    }
+}
+
+async fn with_state(global: &Global) -> Result<super::state::AppState, ExitCode> {
+    let options = offline_options();
+    let config = config(global, options.site_addr);
+    startup::state(config, Clock::default(), options)
+        .await
+        .map_err(fail)
+}
+
+fn simulate(
+    global: &Global,
+    quiz_id: &str,
+    candidates: usize,
+    seed: u64,
+    per_level: &[u32],
+) -> ExitCode {
+    use super::scoring::{simulate, Calibration};
+    let options = offline_options();
+    let bank = match startup::load_bank(&config(global, options.site_addr)) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let Some(quiz) = bank.quiz(quiz_id) else {
+        eprintln!("error: there is no quiz `{quiz_id}`");
+        return ExitCode::FAILURE;
+    };
+    let mut runs = vec![quiz.content.clone()];
+    for &n in per_level {
+        match simulate::scaled(&bank, quiz, n) {
+            Some(q) => runs.push(q),
+            None => {
+                eprintln!("warning: the bank cannot supply {n} questions per level for `{quiz_id}`")
+            }
+        }
+    }
+    println!(
+        "Simulated candidates: true levels 1-6 equally likely, ability uniform within the level; model difficulties (uncalibrated); seed {seed}."
+    );
+    println!(
+        "{:<28} {:>9} {:>10} {:>7} {:>8} {:>8} {:>9} {:>7}",
+        "quiz", "questions", "candidates", "exact", "within1", "band", "coverage", "se"
+    );
+    for q in &runs {
+        match simulate::simulate(&bank, q, &Calibration::new(), candidates, seed) {
+            Ok(r) => {
+                println!(
+                    "{:<28} {:>9} {:>10} {:>6.1}% {:>7.1}% {:>8.2} {:>8.1}% {:>7.2}",
+                    r.quiz_id,
+                    r.questions,
+                    r.candidates,
+                    100.0 * r.exact,
+                    100.0 * r.within_one,
+                    r.mean_band_levels,
+                    100.0 * r.band_coverage,
+                    r.mean_standard_error
+                );
+                if q.id == quiz.id {
+                    let by: Vec<String> = r
+                        .by_level
+                        .iter()
+                        .enumerate()
+                        .map(|(l, a)| {
+                            format!(
+                                "L{}: {:.0}%/{:.0}%",
+                                l + 1,
+                                100.0 * a.exact,
+                                100.0 * a.within_one
+                            )
+                        })
+                        .collect();
+                    println!("  by true level (exact/within one): {}", by.join("  "));
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+async fn calibrate(
+    state: &super::state::AppState,
+    min_responses: usize,
+    dry_run: bool,
+) -> ExitCode {
+    let run = match super::analysis::calibrate(state, min_responses).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let r = &run.result;
+    println!(
+        "{} finished attempts, {} question versions calibrated, {} skipped (fewer than {min_responses} responses); {} EM cycles{}",
+        r.persons,
+        r.items.len(),
+        r.skipped.len(),
+        r.iterations,
+        if r.converged { "" } else { " (NOT converged)" }
+    );
+    if r.items.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "ability distribution: mean {:.2}, sd {:.2} logits",
+        r.population_mean, r.population_sd
+    );
+    println!(
+        "{:<44} {:>5} {:>6} {:>6} {:>13} {:>8} {:>6} {:>6}  flag",
+        "question", "level", "n", "p", "difficulty", "measured", "infit", "outfit"
+    );
+    let mut items: Vec<_> = r.items.iter().collect();
+    items.sort_by(|a, b| a.difficulty.total_cmp(&b.difficulty));
+    for e in items {
+        let (id, level) = run.questions.get(&e.key).cloned().unwrap_or_default();
+        println!(
+            "{:<44} {:>5} {:>6} {:>6.2} {:>6.2} ± {:<4.2} {:>8.1} {:>6.2} {:>6.2}  {}",
+            id,
+            level,
+            e.responses,
+            e.p_value,
+            e.difficulty,
+            e.standard_error,
+            e.measured_level,
+            e.infit,
+            e.outfit,
+            if e.contradicts_level {
+                "measured level contradicts the authored one"
+            } else {
+                ""
+            }
+        );
+    }
+    if dry_run {
+        println!("dry run: nothing stored");
+        return ExitCode::SUCCESS;
+    }
+    match super::analysis::store(state, &run).await {
+        Ok(()) => {
+            println!("stored; attempts started from now on are scored with these difficulties");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn items(state: &super::state::AppState, flagged_only: bool) -> ExitCode {
+    let (stats, reliability) = match super::analysis::item_analysis(state).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for q in &reliability {
+        println!(
+            "quiz {}: {} attempts, {} scored questions, mean {:.1} (sd {:.1}), KR-20 {}, SEM {}",
+            q.quiz_id,
+            q.attempts,
+            q.items,
+            q.mean,
+            q.sd,
+            q.kr20.map_or("n/a".into(), |r| format!("{r:.2}")),
+            q.sem.map_or("n/a".into(), |s| format!("{s:.2} points")),
+        );
+    }
+    println!(
+        "{:<44} {:>6} {:>6} {:>7}  options (share chosen; * = correct)",
+        "question", "n", "p", "r_it"
+    );
+    for s in stats
+        .iter()
+        .filter(|s| !flagged_only || s.flags.iter().any(|f| !f.starts_with("only ")))
+    {
+        let options: Vec<String> = s
+            .option_shares
+            .iter()
+            .map(|(id, correct, share)| {
+                format!(
+                    "{id}{}={:.0}%",
+                    if *correct { "*" } else { "" },
+                    share * 100.0
+                )
+            })
+            .collect();
+        println!(
+            "{:<44} {:>6} {:>6.2} {:>7}  {}",
+            s.question_id,
+            s.responses,
+            s.p_value,
+            s.discrimination.map_or("n/a".into(), |d| format!("{d:.2}")),
+            options.join(" ")
+        );
+        for f in &s.flags {
+            println!("    - {f}");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn fail(e: StartupError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
+}
+
+async fn serve(global: &Global, addr: Option<SocketAddr>) -> ExitCode {
+    init_tracing();
+    let options = leptos_options(addr);
+    let config = config(global, options.site_addr);
+    tracing::info!(database = %redact_url(&config.database_url), quizzes = %config.quizzes_dir.display(), "starting");
+    let app = match Application::build(config, Clock::default(), options).await {
+        Ok(app) => app,
+        Err(e) => return fail(e),
+    };
+    let public = app.state.config.public_url.clone();
+    let b = &app.state.bank;
+    println!(
+        "rung: {} questions, {} quizzes; serving on http://{} (public address {public})",
+        b.questions.len(),
+        b.quizzes.len(),
+        app.addr
+    );
+    if let Some(first) = &app.first_run {
+        println!();
+        println!(
+            "First start: created the admin account {}",
+            first.admin_email
+        );
+        if let Some(p) = &first.generated_password {
+            println!("  one-time password: {p}");
+            println!(
+                "  (shown only now; set RUNG_ADMIN_PASSWORD before the first start to choose it)"
+            );
+        }
+        println!("  sign in at {public}/recruiter/login");
+        if let Some(link) = &first.demo_link {
+            println!(
+                "Demo invitation (take the quiz as a candidate, then see the score as the admin):"
+            );
+            println!("  {link}");
+        }
+        println!();
+    }
+    match app.run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: server stopped: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn import(from: ImportFrom) -> ExitCode {
+    let ImportFrom::MdbookQuiz {
+        files,
+        topic,
+        level,
+        out,
+        id_prefix,
+    } = from;
+    let Some(level) = crate::domain::Level::new(i64::from(level)) else {
+        eprintln!("error: --level must be 1 to 6");
+        return ExitCode::FAILURE;
+    };
+    let prefix = id_prefix.unwrap_or_else(|| topic.clone());
+    let mut questions = Vec::new();
+    let mut failed = false;
+    for file in &files {
+        let shown = file.display();
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {shown}: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        match super::import::mdbook_quiz(&text, &topic, level, &prefix) {
+            Ok(imported) => {
+                eprintln!("{shown}: imported {} questions", imported.questions.len());
+                for s in &imported.skipped {
+                    eprintln!("{shown}: skipped question {}: {}", s.number, s.reason);
+                }
+                questions.extend(imported.questions);
+            }
+            Err(e) => {
+                eprintln!("error: {shown}: {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return ExitCode::FAILURE;
+    }
+    super::import::dedupe_ids(&mut questions);
+    let origin = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let toml = super::import::to_toml(&questions, &origin);
+    match out {
+        None => {
+            print!("{toml}");
+            ExitCode::SUCCESS
+        }
+        Some(path) => {
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, toml.as_bytes()));
+            match written {
+                Ok(()) => {
+                    eprintln!(
+                        "wrote {} questions to {}; run `rung lint` next",
+                        questions.len(),
+                        path.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {}: {e}", path.display());
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn lint(dir: PathBuf) -> ExitCode {
+    let loaded = bank::lint_dir(&dir);
+    let report = &loaded.report;
+    print!("{}", report.render());
+    if report.errors() > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,745 @@
+//! The data layer: the only place SQL lives.
+//!
+//! One code path serves SQLite (the embedded default) and PostgreSQL (for
+//! several app servers behind a load balancer) through `sqlx::AnyPool`, with
+//! `$n` placeholders that both accept. The schema is kept per dialect in
+//! `migrations/sqlite` and `migrations/postgres`; integers are 64-bit in
+//! both so they decode alike, times are milliseconds since the Unix epoch.
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL `{0}`: use sqlite:// or postgres://")]
+    Scheme(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl DbError {
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            DbError::Sqlx(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> DbResult<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(DbError::Scheme(
+                url.split(':').next().unwrap_or("").to_string(),
+            ))
+        }
+    }
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    pub backend: Backend,
+}
+
+// ---- rows -------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct RecruiterRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct InvitationRow {
+    pub id: String,
+    pub quiz_id: String,
+    pub candidate_name: String,
+    pub candidate_email: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttemptRow {
+    pub id: String,
+    pub invitation_id: String,
+    pub quiz_id: String,
+    pub quiz_hash: String,
+    pub quiz_title: String,
+    pub policy: String,
+    pub seed: i64,
+    pub started_at: i64,
+    pub deadline_at: i64,
+    pub finished_at: Option<i64>,
+    pub status: String,
+    pub points: Option<f64>,
+    pub max_points: Option<f64>,
+    pub result: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ItemRow {
+    pub position: i64,
+    pub question_hash: String,
+    pub option_order: String,
+    pub scored: bool,
+    pub selected: Option<String>,
+    pub answered_at: Option<i64>,
+}
+
+/// A new attempt with its served form.
+#[derive(Debug, Clone)]
+pub struct NewAttempt {
+    pub attempt: AttemptRow,
+    pub items: Vec<ItemRow>,
+}
+
+/// An invitation with its attempt, if any, for the recruiter's table.
+#[derive(Debug, Clone)]
+pub struct OverviewRow {
+    pub invitation: InvitationRow,
+    pub attempt: Option<AttemptRow>,
+}
+
+/// The result of trying to save an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved,
+    /// The attempt is no longer open (submitted, or past its deadline).
+    Closed,
+}
+
+/// A calibrated difficulty to store.
+#[derive(Debug, Clone)]
+pub struct CalibrationRow {
+    pub question_hash: String,
+    pub question_id: String,
+    pub difficulty: f64,
+    pub standard_error: f64,
+    pub responses: i64,
+    pub infit: f64,
+    pub outfit: f64,
+}
+
+/// A served question of a finished attempt, for calibration and analysis.
+#[derive(Debug, Clone)]
+pub struct FinishedItemRow {
+    pub attempt_id: String,
+    pub quiz_id: String,
+    pub policy: String,
+    pub position: i64,
+    pub question_hash: String,
+    pub scored: bool,
+    pub selected: Option<String>,
+}
+
+/// A question version to record.
+pub struct VersionRow<'a> {
+    pub hash: &'a str,
+    pub question_id: &'a str,
+    pub topic: &'a str,
+    pub level: i64,
+    pub content: String,
+}
+
+const ATTEMPT_COLUMNS: &str =
+    "a.id, a.invitation_id, a.quiz_id, a.quiz_hash, a.quiz_title, a.policy, a.seed, \
+     a.started_at, a.deadline_at, a.finished_at, a.status, a.points, a.max_points, a.result";
+const INVITATION_COLUMNS: &str =
+    "i.id, i.quiz_id, i.candidate_name, i.candidate_email, i.created_at, i.expires_at, i.revoked_at";
+
+fn attempt_from(row: &AnyRow, offset: usize) -> Result<AttemptRow, sqlx::Error> {
+    Ok(AttemptRow {
+        id: row.try_get(offset)?,
+        invitation_id: row.try_get(offset + 1)?,
+        quiz_id: row.try_get(offset + 2)?,
+        quiz_hash: row.try_get(offset + 3)?,
+        quiz_title: row.try_get(offset + 4)?,
+        policy: row.try_get(offset + 5)?,
+        seed: row.try_get(offset + 6)?,
+        started_at: row.try_get(offset + 7)?,
+        deadline_at: row.try_get(offset + 8)?,
+        finished_at: row.try_get(offset + 9)?,
+        status: row.try_get(offset + 10)?,
+        points: row.try_get(offset + 11)?,
+        max_points: row.try_get(offset + 12)?,
+        result: row.try_get(offset + 13)?,
+    })
+}
+
+fn invitation_from(row: &AnyRow) -> Result<InvitationRow, sqlx::Error> {
+    Ok(InvitationRow {
+        id: row.try_get(0)?,
+        quiz_id: row.try_get(1)?,
+        candidate_name: row.try_get(2)?,
+        candidate_email: row.try_get(3)?,
+        created_at: row.try_get(4)?,
+        expires_at: row.try_get(5)?,
+        revoked_at: row.try_get(6)?,
+    })
+}
+
+fn recruiter_from(row: &AnyRow) -> Result<RecruiterRow, sqlx::Error> {
+    Ok(RecruiterRow {
+        id: row.try_get(0)?,
+        email: row.try_get(1)?,
+        name: row.try_get(2)?,
+        password_hash: row.try_get(3)?,
+        is_admin: row.try_get::<i64, _>(4)? != 0,
+    })
+}
+
+impl Db {
+    /// Connect, apply the connection settings, and run the migrations.
+    /// A migration failure is fatal: the caller must not serve.
+    pub async fn connect(url: &str) -> DbResult<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            // Create the file on first use.
+            Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10));
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the writer; the busy
+                    // timeout makes writers wait instead of failing.
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(&url).await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Db { pool, backend })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Run a statement as is. For tests that sabotage the database; the
+    /// app never calls it.
+    #[doc(hidden)]
+    pub async fn execute_for_tests(&self, sql: &str) -> DbResult<()> {
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> DbResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    // ---- settings -------------------------------------------------------
+
+    /// The stored value of `key`, storing `init` first if there is none.
+    /// Safe when several servers start at once: the first insert wins.
+    pub async fn setting_or_init(&self, key: &str, init: &str) -> DbResult<String> {
+        let inserted = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(init)
+        .execute(&self.pool)
+        .await;
+        if let Err(e) = inserted {
+            let e = DbError::from(e);
+            if !e.is_unique_violation() {
+                return Err(e);
+            }
+        }
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    // ---- recruiters and sessions ------------------------------------------
+
+    pub async fn recruiter_count(&self) -> DbResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM recruiters")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    pub async fn insert_recruiter(&self, r: &RecruiterRow, now: i64) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO recruiters (id, email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&r.id)
+        .bind(&r.email)
+        .bind(&r.name)
+        .bind(&r.password_hash)
+        .bind(i64::from(r.is_admin))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn recruiter_by_email(&self, email: &str) -> DbResult<Option<RecruiterRow>> {
+        let row = sqlx::query(
+            "SELECT id, email, name, password_hash, is_admin FROM recruiters WHERE email = $1",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(recruiter_from).transpose()?)
+    }
+
+    pub async fn insert_session(
+        &self,
+        token_hash: &str,
+        recruiter_id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> DbResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, recruiter_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(recruiter_id)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The recruiter of a live session.
+    pub async fn session_recruiter(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> DbResult<Option<RecruiterRow>> {
+        let row = sqlx::query(
+            "SELECT r.id, r.email, r.name, r.password_hash, r.is_admin FROM sessions s \
+             JOIN recruiters r ON r.id = s.recruiter_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(recruiter_from).transpose()?)
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> DbResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_expired_sessions(&self, now: i64) -> DbResult<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    // ---- question versions ----------------------------------------------
+
+    /// Record question versions; versions already known are left alone.
+    pub async fn record_versions(&self, versions: &[VersionRow<'_>], now: i64) -> DbResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for v in versions {
+            sqlx::query(
+                "INSERT INTO question_versions (hash, question_id, topic, level, content, first_seen_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hash) DO NOTHING",
+            )
+            .bind(v.hash)
+            .bind(v.question_id)
+            .bind(v.topic)
+            .bind(v.level)
+            .bind(&v.content)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The stored content (JSON) of each version of an attempt's items.
+    pub async fn attempt_versions(&self, attempt_id: &str) -> DbResult<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT v.hash, v.content FROM attempt_items it \
+             JOIN question_versions v ON v.hash = it.question_hash WHERE it.attempt_id = $1",
+        )
+        .bind(attempt_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(DbError::from)
+    }
+
+    /// Every stored question version (hash, content JSON) among `hashes`.
+    pub async fn versions(&self, hashes: &[String]) -> DbResult<Vec<(String, String)>> {
+        let mut out = Vec::with_capacity(hashes.len());
+        // Chunked IN lists: both backends cap the number of parameters.
+        for chunk in hashes.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT hash, content FROM question_versions WHERE hash IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for h in chunk {
+                q = q.bind(h);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push((r.try_get(0)?, r.try_get(1)?));
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- calibrations -----------------------------------------------------
+
+    /// The calibrated difficulty of every calibrated question version.
+    pub async fn calibration_map(&self) -> DbResult<std::collections::HashMap<String, f64>> {
+        let rows = sqlx::query("SELECT question_hash, difficulty FROM calibrations")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(DbError::from)
+    }
+
+    /// Store a calibration run: new rows replace the old ones.
+    pub async fn store_calibration(&self, rows: &[CalibrationRow], now: i64) -> DbResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for c in rows {
+            sqlx::query(
+                "INSERT INTO calibrations (question_hash, question_id, difficulty, standard_error, responses, infit, outfit, calibrated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (question_hash) DO UPDATE SET \
+                 difficulty = excluded.difficulty, standard_error = excluded.standard_error, responses = excluded.responses, \
+                 infit = excluded.infit, outfit = excluded.outfit, calibrated_at = excluded.calibrated_at",
+            )
+            .bind(&c.question_hash)
+            .bind(&c.question_id)
+            .bind(c.difficulty)
+            .bind(c.standard_error)
+            .bind(c.responses)
+            .bind(c.infit)
+            .bind(c.outfit)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every served question of every finished attempt, in attempt then
+    /// form order.
+    pub async fn finished_items(&self) -> DbResult<Vec<FinishedItemRow>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.quiz_id, a.policy, it.position, it.question_hash, it.scored, it.selected \
+             FROM attempts a JOIN attempt_items it ON it.attempt_id = a.id \
+             WHERE a.status IN ('submitted', 'timed_out') ORDER BY a.id, it.position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FinishedItemRow {
+                    attempt_id: r.try_get(0)?,
+                    quiz_id: r.try_get(1)?,
+                    policy: r.try_get(2)?,
+                    position: r.try_get(3)?,
+                    question_hash: r.try_get(4)?,
+                    scored: r.try_get::<i64, _>(5)? != 0,
+                    selected: r.try_get(6)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(DbError::from)
+    }
+
+    // ---- invitations ------------------------------------------------------
+
+    pub async fn insert_invitation(
+        &self,
+        inv: &InvitationRow,
+        created_by: Option<&str>,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO invitations (id, quiz_id, candidate_name, candidate_email, created_by, created_at, expires_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&inv.id)
+        .bind(&inv.quiz_id)
+        .bind(&inv.candidate_name)
+        .bind(&inv.candidate_email)
+        .bind(created_by)
+        .bind(inv.created_at)
+        .bind(inv.expires_at)
+        .bind(inv.revoked_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn invitation(&self, id: &str) -> DbResult<Option<InvitationRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {INVITATION_COLUMNS} FROM invitations i WHERE i.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(invitation_from).transpose()?)
+    }
+
+    // ---- attempts -----------------------------------------------------------
+
+    pub async fn attempt_for_invitation(
+        &self,
+        invitation_id: &str,
+    ) -> DbResult<Option<AttemptRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts a WHERE a.invitation_id = $1"
+        ))
+        .bind(invitation_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(|r| attempt_from(r, 0)).transpose()?)
+    }
+
+    pub async fn attempt(&self, id: &str) -> DbResult<Option<AttemptRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts a WHERE a.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(|r| attempt_from(r, 0)).transpose()?)
+    }
+
+    /// Insert an attempt and its form in one transaction. If the invitation
+    /// already has an attempt (two Start presses racing, on one server or
+    /// two), nothing is written and `false` is returned.
+    pub async fn insert_attempt(&self, new: &NewAttempt) -> DbResult<bool> {
+        let a = &new.attempt;
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO attempts (id, invitation_id, quiz_id, quiz_hash, quiz_title, policy, seed, started_at, deadline_at, \
+             finished_at, status, points, max_points, result) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, NULL, NULL, NULL) ON CONFLICT (invitation_id) DO NOTHING",
+        )
+        .bind(&a.id)
+        .bind(&a.invitation_id)
+        .bind(&a.quiz_id)
+        .bind(&a.quiz_hash)
+        .bind(&a.quiz_title)
+        .bind(&a.policy)
+        .bind(a.seed)
+        .bind(a.started_at)
+        .bind(a.deadline_at)
+        .bind(&a.status)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for it in &new.items {
+            sqlx::query(
+                "INSERT INTO attempt_items (attempt_id, position, question_hash, option_order, scored, selected, answered_at) \
+                 VALUES ($1, $2, $3, $4, $5, NULL, NULL)",
+            )
+            .bind(&a.id)
+            .bind(it.position)
+            .bind(&it.question_hash)
+            .bind(&it.option_order)
+            .bind(i64::from(it.scored))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn items(&self, attempt_id: &str) -> DbResult<Vec<ItemRow>> {
+        let rows = sqlx::query(
+            "SELECT position, question_hash, option_order, scored, selected, answered_at FROM attempt_items \
+             WHERE attempt_id = $1 ORDER BY position",
+        )
+        .bind(attempt_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ItemRow {
+                    position: r.try_get(0)?,
+                    question_hash: r.try_get(1)?,
+                    option_order: r.try_get(2)?,
+                    scored: r.try_get::<i64, _>(3)? != 0,
+                    selected: r.try_get(4)?,
+                    answered_at: r.try_get(5)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(DbError::from)
+    }
+
+    /// Save one answer (`None` clears it), only while the attempt is open and `now` is within
+    /// `deadline + grace_ms`. The check and the write are one statement, so
+    /// no answer lands after the attempt was finalized.
+    pub async fn save_answer(
+        &self,
+        attempt_id: &str,
+        position: i64,
+        selected: Option<&str>,
+        now: i64,
+        grace_ms: i64,
+    ) -> DbResult<SaveOutcome> {
+        let r = sqlx::query(
+            "UPDATE attempt_items SET selected = $1, answered_at = $2 \
+             WHERE attempt_id = $3 AND position = $4 AND EXISTS ( \
+               SELECT 1 FROM attempts a WHERE a.id = $3 AND a.status = 'in_progress' AND $2 <= a.deadline_at + $5)",
+        )
+        .bind(selected)
+        .bind(now)
+        .bind(attempt_id)
+        .bind(position)
+        .bind(grace_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(if r.rows_affected() == 1 {
+            SaveOutcome::Saved
+        } else {
+            SaveOutcome::Closed
+        })
+    }
+
+    /// Mark an open attempt final with its score. Returns false if it was
+    /// already final (another request or server got there first).
+    pub async fn finalize_attempt(
+        &self,
+        attempt_id: &str,
+        status: &str,
+        finished_at: i64,
+        points: f64,
+        max_points: f64,
+        result: &str,
+    ) -> DbResult<bool> {
+        let r = sqlx::query(
+            "UPDATE attempts SET status = $1, finished_at = $2, points = $3, max_points = $4, result = $5 \
+             WHERE id = $6 AND status = 'in_progress'",
+        )
+        .bind(status)
+        .bind(finished_at)
+        .bind(points)
+        .bind(max_points)
+        .bind(result)
+        .bind(attempt_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Open attempts whose deadline (plus grace) has passed.
+    pub async fn overdue_attempts(
+        &self,
+        now: i64,
+        grace_ms: i64,
+        limit: i64,
+    ) -> DbResult<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT id FROM attempts WHERE status = 'in_progress' AND deadline_at + $2 < $1 ORDER BY deadline_at LIMIT $3",
+        )
+        .bind(now)
+        .bind(grace_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(DbError::from)
+    }
+
+    /// Invitations, newest first, with their attempts.
+    pub async fn overview(&self, limit: i64) -> DbResult<Vec<OverviewRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INVITATION_COLUMNS}, {ATTEMPT_COLUMNS} FROM invitations i \
+             LEFT JOIN attempts a ON a.invitation_id = i.id ORDER BY i.created_at DESC, i.id LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let invitation = invitation_from(r)?;
+                let attempt_id: Option<String> = r.try_get(7)?;
+                let attempt = match attempt_id {
+                    Some(_) => Some(attempt_from(r, 7)?),
+                    None => None,
+                };
+                Ok(OverviewRow {
+                    invitation,
+                    attempt,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(DbError::from)
+    }
+}

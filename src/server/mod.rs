@@ -1,0 +1,21 @@
+//! Server-only code (the `ssr` feature): configuration, startup, state, the
+//! database, authentication, the bank loader, form drawing and scoring.
+//! The pure parts (bank, form, scoring) have no web or database code.
+
+pub mod analysis;
+pub mod attempts;
+pub mod auth;
+pub mod bank;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod form;
+pub mod import;
+pub mod limiter;
+pub mod recruiting;
+pub mod render;
+pub mod respond;
+pub mod scoring;
+pub mod startup;
+pub mod state;

@@ -1,0 +1,501 @@
+//! The recruiter's side: accounts, sessions, invitations and the overview.
+
+use super::auth::{self, sha256_hex};
+use super::bank::markdown;
+use super::db::{InvitationRow, RecruiterRow};
+use super::scoring::{AttemptScoring, ScoreReport};
+use super::state::AppState;
+use crate::domain::recruiter::{AttemptRow, Invitation, Me, QuizSummary, ScoreSummary};
+use crate::domain::report::{
+    AttemptReport, BreakdownRow, ItemAnalysis, ItemRow, QuizReliabilityRow, ReviewItem,
+    ReviewOption,
+};
+use crate::domain::AttemptStatus;
+use crate::error::AppError;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+
+pub const SESSION_COOKIE: &str = "rung_session";
+pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
+const MAX_NAME: usize = 200;
+
+fn internal(context: &str) -> impl FnOnce(super::db::DbError) -> AppError + '_ {
+    move |e| AppError::internal(context, e)
+}
+
+/// Check a password against a stored hash off the async threads.
+async fn verify(password: String, stored: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored))
+        .await
+        .map_err(|e| AppError::internal("verifying a password", e))
+}
+
+pub async fn hash(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| AppError::internal("hashing a password", e))?
+        .map_err(|e| AppError::internal("hashing a password", e))
+}
+
+/// Sign in: returns the session cookie to set. The same error answers a
+/// wrong password and an unknown email, after the same work.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> Result<Cookie<'static>, AppError> {
+    let email = email.trim().to_lowercase();
+    let now = state.clock.now_ms();
+    if !state.login_limiter.allow(&email, now) {
+        return Err(AppError::RateLimited);
+    }
+    if email.len() > 320 || password.len() > 1024 {
+        return Err(AppError::BadCredentials);
+    }
+    let account = state
+        .db
+        .recruiter_by_email(&email)
+        .await
+        .map_err(internal("looking up a recruiter"))?;
+    let stored = account.as_ref().map_or_else(
+        || auth::dummy_hash().to_string(),
+        |a| a.password_hash.clone(),
+    );
+    let ok = verify(password.to_string(), stored).await?;
+    let Some(account) = account.filter(|_| ok) else {
+        return Err(AppError::BadCredentials);
+    };
+    let (token, token_hash) = auth::new_session_token();
+    state
+        .db
+        .insert_session(&token_hash, &account.id, now, now + SESSION_MS)
+        .await
+        .map_err(internal("creating a session"))?;
+    Ok(session_cookie(state, token, SESSION_MS / 1000))
+}
+
+/// The session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS.
+pub fn session_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies())
+        .path("/")
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .build()
+}
+
+/// The signed-in recruiter, or `Unauthorized`.
+pub async fn current(state: &AppState, jar: &CookieJar) -> Result<RecruiterRow, AppError> {
+    let token = jar
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .ok_or(AppError::Unauthorized)?;
+    if token.len() > 128 {
+        return Err(AppError::Unauthorized);
+    }
+    state
+        .db
+        .session_recruiter(&sha256_hex(&token), state.clock.now_ms())
+        .await
+        .map_err(internal("loading a session"))?
+        .ok_or(AppError::Unauthorized)
+}
+
+pub async fn logout(state: &AppState, jar: &CookieJar) -> Result<Cookie<'static>, AppError> {
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        state
+            .db
+            .delete_session(&sha256_hex(c.value()))
+            .await
+            .map_err(internal("ending a session"))?;
+    }
+    Ok(session_cookie(state, String::new(), 0))
+}
+
+pub fn me(r: &RecruiterRow) -> Me {
+    Me {
+        email: r.email.clone(),
+        name: r.name.clone(),
+    }
+}
+
+pub fn quizzes(state: &AppState) -> Vec<QuizSummary> {
+    state
+        .bank
+        .quizzes
+        .iter()
+        .map(|q| QuizSummary {
+            id: q.id.clone(),
+            title: q.title.clone(),
+            duration_minutes: q.duration_minutes,
+            question_count: q.question_count(),
+        })
+        .collect()
+}
+
+/// A candidate's name: trimmed, 1 to 200 characters, no control characters.
+pub fn candidate_name(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(AppError::BadRequest("Enter the candidate's name.".into()));
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(AppError::BadRequest(format!(
+            "The name is longer than {MAX_NAME} characters."
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::BadRequest(
+            "The name contains control characters.".into(),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Create an invitation and its signed link.
+pub async fn invite(
+    state: &AppState,
+    created_by: Option<&str>,
+    quiz_id: &str,
+    name: &str,
+    email: Option<&str>,
+) -> Result<Invitation, AppError> {
+    let name = candidate_name(name)?;
+    let quiz = state
+        .bank
+        .quiz(quiz_id)
+        .ok_or_else(|| AppError::NotFound(format!("There is no quiz `{quiz_id}`.")))?;
+    let email = email
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string);
+    if email
+        .as_ref()
+        .is_some_and(|e| e.len() > 320 || !e.contains('@'))
+    {
+        return Err(AppError::BadRequest(
+            "That email address does not look right.".into(),
+        ));
+    }
+    let now = state.clock.now_ms();
+    let inv = InvitationRow {
+        id: auth::random_id(),
+        quiz_id: quiz.id.clone(),
+        candidate_name: name,
+        candidate_email: email,
+        created_at: now,
+        expires_at: now + state.config.invitation_days * 24 * 60 * 60 * 1000,
+        revoked_at: None,
+    };
+    state
+        .db
+        .insert_invitation(&inv, created_by)
+        .await
+        .map_err(internal("creating an invitation"))?;
+    let token = state
+        .keys
+        .issue(&inv.id, now, inv.expires_at)
+        .map_err(|e| AppError::internal("signing a link", e))?;
+    Ok(Invitation {
+        invitation_id: inv.id,
+        link: state.config.candidate_link(&token),
+        expires_at: inv.expires_at,
+    })
+}
+
+/// Invitations and attempts, newest first.
+pub async fn overview(state: &AppState) -> Result<Vec<AttemptRow>, AppError> {
+    let rows = state
+        .db
+        .overview(500)
+        .await
+        .map_err(internal("listing attempts"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let quiz_title = r
+                .attempt
+                .as_ref()
+                .map(|a| a.quiz_title.clone())
+                .or_else(|| {
+                    state
+                        .bank
+                        .quiz(&r.invitation.quiz_id)
+                        .map(|q| q.title.clone())
+                })
+                .unwrap_or_else(|| r.invitation.quiz_id.clone());
+            let status = r
+                .attempt
+                .as_ref()
+                .and_then(|a| AttemptStatus::parse(&a.status))
+                .unwrap_or(AttemptStatus::NotStarted);
+            AttemptRow {
+                invitation_id: r.invitation.id,
+                candidate_name: r.invitation.candidate_name,
+                quiz_id: r.invitation.quiz_id,
+                quiz_title,
+                status,
+                invited_at: r.invitation.created_at,
+                started_at: r.attempt.as_ref().map(|a| a.started_at),
+                finished_at: r.attempt.as_ref().and_then(|a| a.finished_at),
+                score: r
+                    .attempt
+                    .as_ref()
+                    .and_then(|a| match (a.points, a.max_points) {
+                        (Some(points), Some(max)) => Some(ScoreSummary { points, max }),
+                        _ => None,
+                    }),
+                verdict: r
+                    .attempt
+                    .as_ref()
+                    .and_then(|a| a.result.as_deref())
+                    .and_then(|json| serde_json::from_str::<ScoreReport>(json).ok())
+                    .map(|report| report.verdict),
+            }
+        })
+        .collect())
+}
+
+/// The full report of one attempt: verdict, breakdowns, and every question
+/// with the candidate's answer, the key and the explanation. The version of
+/// each question is the one the candidate saw.
+pub async fn report(state: &AppState, invitation_id: &str) -> Result<AttemptReport, AppError> {
+    let not_found = || AppError::NotFound("There is no such candidate.".into());
+    if invitation_id.len() > 64 {
+        return Err(not_found());
+    }
+    let inv = state
+        .db
+        .invitation(invitation_id)
+        .await
+        .map_err(internal("loading an invitation"))?
+        .ok_or_else(not_found)?;
+    let attempt = state
+        .db
+        .attempt_for_invitation(&inv.id)
+        .await
+        .map_err(internal("loading an attempt"))?;
+    let Some(attempt) = attempt else {
+        let title = state
+            .bank
+            .quiz(&inv.quiz_id)
+            .map_or(inv.quiz_id.clone(), |q| q.title.clone());
+        return Ok(AttemptReport {
+            invitation_id: inv.id,
+            candidate_name: inv.candidate_name,
+            quiz_title: title,
+            status: AttemptStatus::NotStarted,
+            started_at: 0,
+            finished_at: None,
+            points: 0.0,
+            max: 0.0,
+            verdict: None,
+            by_topic: Vec::new(),
+            by_level: Vec::new(),
+            items: Vec::new(),
+        });
+    };
+    let status = AttemptStatus::parse(&attempt.status).unwrap_or(AttemptStatus::InProgress);
+    let scoring: AttemptScoring = serde_json::from_str(&attempt.policy)
+        .map_err(|e| AppError::internal("decoding a policy", e))?;
+    let result: Option<ScoreReport> = match attempt.result.as_deref() {
+        Some(json) => Some(
+            serde_json::from_str(json).map_err(|e| AppError::internal("decoding a result", e))?,
+        ),
+        None => None,
+    };
+    let items = state
+        .db
+        .items(&attempt.id)
+        .await
+        .map_err(internal("loading items"))?;
+    let questions = super::attempts::questions(state, &attempt.id, &items).await?;
+    let mut review = Vec::with_capacity(items.len());
+    // Answers are shown only once the attempt is final.
+    let show_answers = status.is_final();
+    for (k, it) in items.iter().enumerate() {
+        let q = questions.get(&it.question_hash).ok_or(AppError::Internal)?;
+        let rendered = state.rendered.get(&it.question_hash, q);
+        let order = super::attempts::option_order(it)?;
+        let chosen = super::attempts::selected_ids(it)?.unwrap_or_default();
+        review.push(ReviewItem {
+            position: it.position as u32,
+            question_id: q.id.clone(),
+            topic: q.topic.clone(),
+            level: q.level.get(),
+            kind: q.kind.as_str().to_string(),
+            prompt_html: rendered.prompt_html.clone(),
+            options: order
+                .iter()
+                .map(|id| ReviewOption {
+                    html: rendered.option_html(id).to_string(),
+                    correct: show_answers && q.options.iter().any(|o| &o.id == id && o.correct),
+                    chosen: show_answers && chosen.contains(id),
+                })
+                .collect(),
+            credit: result
+                .as_ref()
+                .and_then(|r| r.items.get(k).copied().flatten()),
+            explanation_html: markdown::block(&q.explanation),
+            references: q.references.clone(),
+            scored: it.scored,
+        });
+    }
+    let row = |label: String, t: &super::scoring::Tally, threshold: Option<f64>| BreakdownRow {
+        label,
+        points: t.points,
+        max: t.max,
+        questions: t.questions,
+        answered: t.answered,
+        threshold,
+    };
+    let (by_topic, by_level) = match &result {
+        Some(r) => (
+            r.by_topic
+                .iter()
+                .map(|(topic, t)| {
+                    let name = state
+                        .bank
+                        .topic(topic)
+                        .map_or(topic.clone(), |t| t.name.clone());
+                    row(name, t, None)
+                })
+                .collect(),
+            r.by_level
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.questions > 0)
+                .map(|(i, t)| {
+                    row(
+                        format!("Level {}", i + 1),
+                        t,
+                        Some(scoring.policy.thresholds[i]),
+                    )
+                })
+                .collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(AttemptReport {
+        invitation_id: inv.id,
+        candidate_name: inv.candidate_name,
+        quiz_title: attempt.quiz_title.clone(),
+        status,
+        started_at: attempt.started_at,
+        finished_at: attempt.finished_at,
+        points: attempt.points.unwrap_or(0.0),
+        max: attempt.max_points.unwrap_or(0.0),
+        verdict: result.map(|r| r.verdict),
+        by_topic,
+        by_level,
+        items: if show_answers { review } else { Vec::new() },
+    })
+}
+
+/// Item analysis over the finished attempts, for authors.
+pub async fn item_analysis(state: &AppState) -> Result<ItemAnalysis, AppError> {
+    let (items, quizzes) = super::analysis::item_analysis(state)
+        .await
+        .map_err(|e| AppError::internal("item analysis", e))?;
+    Ok(ItemAnalysis {
+        quizzes: quizzes
+            .into_iter()
+            .map(|q| QuizReliabilityRow {
+                quiz_id: q.quiz_id,
+                attempts: q.attempts as u32,
+                questions: q.items as u32,
+                kr20: q.kr20,
+                sem: q.sem,
+                mean: q.mean,
+                sd: q.sd,
+            })
+            .collect(),
+        items: items
+            .into_iter()
+            .map(|s| ItemRow {
+                question_id: s.question_id,
+                version: s.hash.chars().take(8).collect(),
+                responses: s.responses as u32,
+                p_value: s.p_value,
+                discrimination: s.discrimination,
+                options: s.option_shares,
+                flags: s.flags,
+            })
+            .collect(),
+    })
+}
+
+/// What the first start created, to print once.
+pub struct FirstRun {
+    pub admin_email: String,
+    /// Only when it was generated (not given in the environment).
+    pub generated_password: Option<String>,
+    pub demo_link: Option<String>,
+}
+
+/// On a database without recruiters, create the admin account (and a demo
+/// invitation if configured). Several servers starting at once create one
+/// admin: the others see the unique email and skip.
+pub async fn first_run(state: &AppState) -> Result<Option<FirstRun>, AppError> {
+    let count = state
+        .db
+        .recruiter_count()
+        .await
+        .map_err(internal("counting recruiters"))?;
+    if count > 0 {
+        return Ok(None);
+    }
+    let email = state.config.admin_email.trim().to_lowercase();
+    let (password, generated) = match &state.config.admin_password {
+        Some(p) => (p.clone(), false),
+        None => (auth::random_secret(15), true),
+    };
+    let row = RecruiterRow {
+        id: auth::random_id(),
+        email: email.clone(),
+        name: "Administrator".into(),
+        password_hash: hash(password.clone()).await?,
+        is_admin: true,
+    };
+    match state.db.insert_recruiter(&row, state.clock.now_ms()).await {
+        Ok(()) => {}
+        Err(e) if e.is_unique_violation() => return Ok(None),
+        Err(e) => return Err(AppError::internal("creating the admin account", e)),
+    }
+    let demo_link = match (state.config.demo_invitation, state.bank.quizzes.first()) {
+        (true, Some(q)) => {
+            let quiz = state.bank.quiz("standard").unwrap_or(q);
+            Some(
+                invite(
+                    state,
+                    Some(&row.id),
+                    &quiz.id.clone(),
+                    "Demo Candidate",
+                    None,
+                )
+                .await?
+                .link,
+            )
+        }
+        _ => None,
+    };
+    Ok(Some(FirstRun {
+        admin_email: email,
+        generated_password: generated.then_some(password),
+        demo_link,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidate_names_are_trimmed_and_bounded() {
+        assert_eq!(candidate_name("  Ada Lovelace ").unwrap(), "Ada Lovelace");
+        assert!(candidate_name("   ").is_err());
+        assert!(candidate_name(&"x".repeat(201)).is_err());
+        assert!(candidate_name("a\u{0}b").is_err());
+        assert_eq!(candidate_name("Zoë Ñandú").unwrap(), "Zoë Ñandú");
+    }
+}

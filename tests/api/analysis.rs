@@ -1,0 +1,189 @@
+//! Reports, item analysis and calibration over stored attempts.
+
+use crate::helpers::{json_body, key_for, TestApp};
+use crate::on_both_databases;
+use reqwest::StatusCode;
+use rung::server::{analysis, attempts};
+use serde_json::json;
+
+/// Finish an attempt through the service layer, answering right where
+/// `right(position)` says so and the first wrong option elsewhere.
+async fn finish(app: &TestApp, name: &str, right: impl Fn(usize) -> bool) -> String {
+    let token = app.invite(name).await;
+    let view = attempts::start(&app.state, &token).await.unwrap();
+    for (pos, q) in view.questions.iter().enumerate() {
+        let key = key_for(app, &token, pos).await;
+        let answer = if right(pos) {
+            key
+        } else {
+            let wrong = (0..q.options.len() as u32)
+                .find(|i| !key.contains(i))
+                .unwrap();
+            vec![wrong]
+        };
+        attempts::answer(&app.state, &token, pos as u32, answer)
+            .await
+            .unwrap();
+    }
+    attempts::submit(&app.state, &token, vec![]).await.unwrap();
+    token
+}
+
+fn invitation_id(app: &TestApp, token: &str) -> String {
+    app.state.keys.verify(token).unwrap().jti
+}
+
+async fn a_report_needs_a_session_and_hides_answers_until_the_end(app: TestApp) {
+    let token = app.invite("Pending").await;
+    let id = invitation_id(&app, &token);
+    let res = app
+        .post_form("/api/recruiter/report", &[("invitation_id", &id)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    app.login_admin().await;
+    let r = json_body(
+        app.post_form("/api/recruiter/report", &[("invitation_id", &id)])
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(r["status"], "not_started");
+    json_body(app.start(&token).await, StatusCode::OK).await;
+    json_body(app.answer(&token, 0, &[0]).await, StatusCode::OK).await;
+    let r = json_body(
+        app.post_form("/api/recruiter/report", &[("invitation_id", &id)])
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(r["status"], "in_progress");
+    assert_eq!(r["verdict"], json!(null));
+    assert_eq!(
+        r["items"],
+        json!([]),
+        "no key or answers while the candidate is still working"
+    );
+    let res = app
+        .post_form("/api/recruiter/report", &[("invitation_id", "nope")])
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+async fn a_finished_attempt_reports_a_verdict_breakdowns_and_the_review(app: TestApp) {
+    let token = finish(&app, "Reviewed", |pos| pos % 2 == 0).await;
+    app.login_admin().await;
+    let id = invitation_id(&app, &token);
+    let r = json_body(
+        app.post_form("/api/recruiter/report", &[("invitation_id", &id)])
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(r["status"], "submitted");
+    let v = &r["verdict"];
+    assert!(v["level"].as_u64().unwrap() <= 6);
+    let probabilities: f64 = v["level_probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_f64().unwrap())
+        .sum();
+    assert!((probabilities - 1.0).abs() < 1e-6);
+    assert!(
+        v["band_low"].as_u64() <= v["level"].as_u64()
+            && v["level"].as_u64() <= v["band_high"].as_u64()
+    );
+    let items = r["items"].as_array().unwrap();
+    let n = app.state.bank.quiz("standard").unwrap().question_count() as usize;
+    assert_eq!(items.len(), n);
+    for (pos, item) in items.iter().enumerate() {
+        let options = item["options"].as_array().unwrap();
+        let chosen = options.iter().filter(|o| o["chosen"] == true).count();
+        assert_eq!(chosen, 1, "{item}");
+        let right = options
+            .iter()
+            .any(|o| o["chosen"] == true && o["correct"] == true);
+        assert_eq!(right, pos % 2 == 0, "{item}");
+        assert_eq!(
+            item["credit"].as_f64().unwrap(),
+            if right { 1.0 } else { 0.0 }
+        );
+        assert!(!item["explanation_html"].as_str().unwrap().is_empty());
+    }
+    let points: f64 = r["by_level"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["points"].as_f64().unwrap())
+        .sum();
+    assert_eq!(points, r["points"].as_f64().unwrap());
+    assert!(r["by_level"][0]["threshold"].as_f64().unwrap() > 0.0);
+    // The candidates table carries the verdict too.
+    let rows = json_body(app.attempts().await, StatusCode::OK).await;
+    assert_eq!(rows[0]["verdict"]["level"], v["level"]);
+}
+
+async fn item_analysis_counts_responses_and_calibration_feeds_later_attempts(app: TestApp) {
+    // Forty candidates: stronger ones (higher k) get more right.
+    for k in 0..40usize {
+        finish(&app, &format!("C{k}"), |pos| (pos * 7 + k) % 40 < k).await;
+    }
+    app.login_admin().await;
+    let a = json_body(
+        app.post_form("/api/recruiter/items", &[]).await,
+        StatusCode::OK,
+    )
+    .await;
+    let quiz = &a["quizzes"][0];
+    assert_eq!(quiz["quiz_id"], "standard");
+    assert_eq!(quiz["attempts"], 40);
+    assert!(quiz["kr20"].as_f64().is_some(), "{quiz}");
+    let total: u64 = a["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["responses"].as_u64().unwrap())
+        .sum();
+    let per_attempt = app.state.bank.quiz("standard").unwrap().question_count() as u64;
+    assert_eq!(total, 40 * per_attempt);
+
+    let before = app.state.db.calibration_map().await.unwrap();
+    assert!(before.is_empty());
+    let run = analysis::calibrate(&app.state, 5).await.unwrap();
+    assert_eq!(run.result.persons, 40);
+    assert!(!run.result.items.is_empty());
+    analysis::store(&app.state, &run).await.unwrap();
+    let stored = app.state.db.calibration_map().await.unwrap();
+    assert_eq!(stored.len(), run.result.items.len());
+    // Recalibrating replaces rows instead of duplicating them.
+    analysis::store(&app.state, &run).await.unwrap();
+    assert_eq!(
+        app.state.db.calibration_map().await.unwrap().len(),
+        stored.len()
+    );
+    // A later attempt is scored with the calibrated difficulties.
+    let token = finish(&app, "After calibration", |_| true).await;
+    let inv = attempts::invitation(&app.state, &token).await.unwrap();
+    let attempt = app
+        .state
+        .db
+        .attempt_for_invitation(&inv.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let report: rung::server::scoring::ScoreReport =
+        serde_json::from_str(attempt.result.as_deref().unwrap()).unwrap();
+    let items = app.state.db.items(&attempt.id).await.unwrap();
+    let used_calibration = items.iter().zip(&report.params).any(|(it, (b, _))| {
+        stored
+            .get(&it.question_hash)
+            .is_some_and(|c| (c - b).abs() < 1e-12)
+    });
+    assert!(used_calibration, "{:?}", report.params);
+}
+
+on_both_databases!(
+    a_report_needs_a_session_and_hides_answers_until_the_end,
+    a_finished_attempt_reports_a_verdict_breakdowns_and_the_review,
+    item_analysis_counts_responses_and_calibration_feeds_later_attempts,
+);

@@ -1,0 +1,289 @@
+//! Properties of scoring and the level verdict, and the simulator.
+
+use proptest::prelude::*;
+use rung::domain::{Level, QuestionKind};
+use rung::server::bank::model::OptionContent;
+use rung::server::bank::{self, MultiplePolicy, QuestionContent, ScoringPolicy};
+use rung::server::scoring::irt::{self, ItemParams};
+use rung::server::scoring::{score, simulate, AttemptScoring, Calibration, Response};
+use std::path::{Path, PathBuf};
+
+fn question(kind_n: u8, level: u8, options: usize, correct_mask: u32) -> QuestionContent {
+    let kind = match kind_n % 3 {
+        0 => QuestionKind::Single,
+        1 => QuestionKind::Multiple,
+        _ => QuestionKind::TrueFalse,
+    };
+    let n = if kind == QuestionKind::TrueFalse {
+        2
+    } else {
+        options.max(2)
+    };
+    let mut correct: Vec<bool> = (0..n).map(|i| correct_mask & (1 << i) != 0).collect();
+    match kind {
+        QuestionKind::Single | QuestionKind::TrueFalse => {
+            let first = correct.iter().position(|c| *c).unwrap_or(0);
+            correct = (0..n).map(|i| i == first).collect();
+        }
+        QuestionKind::Multiple => {
+            if !correct.iter().any(|c| *c) {
+                correct[0] = true;
+            }
+        }
+    }
+    QuestionContent {
+        id: format!("q{kind_n}{level}{options}{correct_mask}"),
+        topic: ["owasp", "pki", "authn", "authz"][usize::from(level) % 4].into(),
+        level: Level::new(i64::from(level)).unwrap(),
+        kind,
+        prompt: "?".into(),
+        options: correct
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| OptionContent {
+                id: format!("o{i}"),
+                text: format!("o{i}"),
+                correct: c,
+                pinned: false,
+            })
+            .collect(),
+        explanation: String::new(),
+        references: vec![],
+        tags: vec![],
+    }
+}
+
+fn scoring(policy: MultiplePolicy) -> AttemptScoring {
+    let mut typical = [(0.0, 0.25); 6];
+    for l in Level::all() {
+        typical[l.index()] = (irt::level_difficulty(l), 0.25);
+    }
+    AttemptScoring {
+        policy: ScoringPolicy {
+            multiple: policy,
+            thresholds: [0.7; 6],
+        },
+        cuts: irt::cut_points(&[0.7; 6], &typical).unwrap(),
+    }
+}
+
+/// A form: questions and, per question, the chosen option ids (None =
+/// unanswered).
+fn form() -> impl Strategy<Value = Vec<(QuestionContent, Option<Vec<String>>, bool)>> {
+    prop::collection::vec(
+        (
+            0u8..3,
+            1u8..=6,
+            2usize..=6,
+            any::<u32>(),
+            prop::option::of(any::<u32>()),
+            prop::bool::weighted(0.9),
+        ),
+        1..35,
+    )
+    .prop_map(|items| {
+        items
+            .into_iter()
+            .map(|(k, level, n, mask, chosen, scored)| {
+                let q = question(k, level, n, mask);
+                let sel = chosen.map(|c| {
+                    q.options
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| c & (1 << i) != 0)
+                        .map(|(_, o)| o.id.clone())
+                        .collect::<Vec<_>>()
+                });
+                (q, sel, scored)
+            })
+            .collect()
+    })
+}
+
+fn responses<'a>(
+    items: &'a [(QuestionContent, Option<Vec<String>>, bool)],
+    policy: MultiplePolicy,
+) -> Vec<Response<'a>> {
+    items
+        .iter()
+        .map(|(q, sel, scored)| Response {
+            question: q,
+            selected: sel.as_deref(),
+            scored: *scored,
+            params: ItemParams {
+                difficulty: irt::level_difficulty(q.level),
+                guessing: irt::guessing_floor(q, policy),
+            },
+        })
+        .collect()
+}
+
+fn policies() -> impl Strategy<Value = MultiplePolicy> {
+    prop_oneof![
+        Just(MultiplePolicy::AllOrNothing),
+        Just(MultiplePolicy::Partial)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_score_is_always_between_zero_and_the_maximum(items in form(), policy in policies()) {
+        let r = score(&responses(&items, policy), &scoring(policy));
+        prop_assert!(r.total.points >= 0.0);
+        prop_assert!(r.total.points <= r.total.max + 1e-9);
+        prop_assert_eq!(r.total.max, items.iter().filter(|i| i.2).count() as f64);
+        for t in r.by_level.iter().chain(r.by_topic.values()) {
+            prop_assert!(t.points >= 0.0 && t.points <= t.max + 1e-9);
+        }
+        prop_assert!(r.verdict.level <= 6);
+        prop_assert!(r.verdict.band_low <= r.verdict.level && r.verdict.level <= r.verdict.band_high);
+        prop_assert!((r.verdict.level_probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn shuffling_questions_or_options_never_changes_a_score(
+        items in form(),
+        policy in policies(),
+        seed in any::<u64>(),
+    ) {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let before = score(&responses(&items, policy), &scoring(policy));
+        let mut shuffled = items.clone();
+        shuffled.shuffle(&mut rng);
+        for (q, sel, _) in shuffled.iter_mut() {
+            q.options.shuffle(&mut rng);
+            if let Some(s) = sel {
+                s.shuffle(&mut rng);
+            }
+        }
+        let after = score(&responses(&shuffled, policy), &scoring(policy));
+        prop_assert!((before.total.points - after.total.points).abs() < 1e-9);
+        prop_assert_eq!(before.verdict.level, after.verdict.level);
+        prop_assert!((before.verdict.ability - after.verdict.ability).abs() < 1e-9);
+        for (a, b) in before.by_level.iter().zip(&after.by_level) {
+            prop_assert!((a.points - b.points).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn answering_one_more_question_correctly_never_lowers_the_level(
+        items in form(),
+        policy in policies(),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let base = score(&responses(&items, policy), &scoring(policy));
+        // Make one scored question right.
+        let scored: Vec<usize> = (0..items.len()).filter(|&i| items[i].2).collect();
+        prop_assume!(!scored.is_empty());
+        let i = scored[pick.index(scored.len())];
+        let mut better = items.clone();
+        let key: Vec<String> = better[i].0.options.iter().filter(|o| o.correct).map(|o| o.id.clone()).collect();
+        better[i].1 = Some(key);
+        let improved = score(&responses(&better, policy), &scoring(policy));
+        prop_assert!(improved.total.points >= base.total.points - 1e-9);
+        prop_assert!(improved.verdict.level >= base.verdict.level,
+            "level fell from {} to {}", base.verdict.level, improved.verdict.level);
+        prop_assert!(improved.verdict.ability >= base.verdict.ability - 1e-9);
+    }
+}
+
+// ---- the simulator -----------------------------------------------------------
+
+/// A bank of `per_cell` questions in each topic×level cell and a quiz
+/// drawing `draw` per cell.
+fn synthetic_bank(per_cell: usize, draw: u32) -> bank::Bank {
+    let root = Path::new("/bank");
+    let mut files = vec![(
+        root.join("topics.toml"),
+        "[[topic]]\nid = \"pki\"\nname = \"PKI\"\n\n[[topic]]\nid = \"authn\"\nname = \"Authn\"\n"
+            .to_string(),
+    )];
+    let mut text = String::new();
+    for topic in ["pki", "authn"] {
+        for level in 1..=6 {
+            for k in 0..per_cell {
+                text.push_str(&format!(
+                    "[[question]]\nid = \"{topic}-{level}-{k}\"\ntopic = \"{topic}\"\nlevel = {level}\nkind = \"single\"\nprompt = \"Question {topic} {level} {k} about something distinct number {k}{level}?\"\nexplanation = \"x\"\nreferences = [\"https://example.org\"]\noptions = [{{ id = \"a\", text = \"A\", correct = true }}, {{ id = \"b\", text = \"B\" }}, {{ id = \"c\", text = \"C\" }}, {{ id = \"d\", text = \"D\" }}]\n\n"
+                ));
+            }
+        }
+    }
+    files.push((root.join("questions/all.toml"), text));
+    let mut quiz = String::from("id = \"q\"\ntitle = \"Q\"\nduration_minutes = 25\ndraw = [\n");
+    for topic in ["pki", "authn"] {
+        for level in 1..=6 {
+            quiz.push_str(&format!(
+                "  {{ topic = \"{topic}\", level = {level}, count = {draw} }},\n"
+            ));
+        }
+    }
+    quiz.push_str("]\n");
+    files.push((root.join("blueprints/q.toml"), quiz));
+    let loaded = bank::load_files(root, files);
+    assert!(loaded.is_ok(), "{}", loaded.report.render());
+    loaded.bank
+}
+
+#[test]
+fn simulated_accuracy_grows_with_the_number_of_questions() {
+    let bank = synthetic_bank(8, 1);
+    let quiz = bank.quiz("q").unwrap();
+    let short = simulate::simulate(&bank, quiz, &Calibration::new(), 1500, 3).unwrap();
+    let long_quiz = simulate::scaled(&bank, quiz, 8).unwrap();
+    let long = simulate::simulate(&bank, &long_quiz, &Calibration::new(), 1500, 3).unwrap();
+    assert_eq!(short.questions, 12);
+    assert_eq!(long.questions, 48);
+    assert!(
+        long.exact > short.exact + 0.1,
+        "{} vs {}",
+        long.exact,
+        short.exact
+    );
+    assert!(long.mean_band_levels < short.mean_band_levels);
+    // The 90% band holds the true level about 90% of the time or more.
+    assert!(
+        long.band_coverage > 0.85 && short.band_coverage > 0.85,
+        "{long:?} {short:?}"
+    );
+    assert!(long.within_one > 0.97, "{long:?}");
+    // Every level is represented.
+    assert!(long.by_level.iter().all(|l| l.candidates > 150));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_simulation() {
+    let bank = synthetic_bank(4, 1);
+    let quiz = bank.quiz("q").unwrap();
+    let a = simulate::simulate(&bank, quiz, &Calibration::new(), 200, 9).unwrap();
+    let b = simulate::simulate(&bank, quiz, &Calibration::new(), 200, 9).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn rung_simulate_reports_accuracy_for_a_quiz() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rung"))
+        .args([
+            "simulate",
+            "--quiz",
+            "standard",
+            "--candidates",
+            "300",
+            "--per-level",
+            "2",
+        ])
+        .env("RUNG_QUIZZES", PathBuf::from("quizzes"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("standard "), "{text}");
+    assert!(text.contains("by true level"), "{text}");
+}
