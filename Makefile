@@ -18,9 +18,10 @@ run: tools
 	cargo leptos build --release --precompress
 	LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR=127.0.0.1:3000 target/release/rung serve
 
-## Every test: unit, integration (SQLite; PostgreSQL when RUNG_TEST_POSTGRES_URL
-## is set), and the end-to-end tests in Chromium against a release build.
-test: tools chromium unit e2e
+## Every test: formatting and clippy (server and wasm), unit, integration
+## (SQLite; PostgreSQL when RUNG_TEST_POSTGRES_URL is set), and the end-to-end
+## tests in Chromium against a release build.
+test: tools chromium check unit e2e
 
 unit:
 	cargo test --features ssr
@@ -48,6 +49,7 @@ fmt:
 check:
 	cargo fmt --all -- --check
 	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings
 
 ## Install what a fresh machine lacks to build rung.
 tools:
