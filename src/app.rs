@@ -1,7 +1,7 @@
 //! The HTML shell and the route table.
 
 use crate::pages::candidate::{DonePage, TakePage};
-use crate::pages::recruiter::{DashboardPage, ItemsPage, LoginPage, ReportPage};
+use crate::pages::recruiter::{DashboardPage, ItemsPage, LoginPage, PasswordPage, ReportPage};
 use crate::pages::{HomePage, NotFoundPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -46,6 +46,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/take/:token") view=TakePage/>
                 <Route path=path!("/take/:token/done") view=DonePage/>
                 <Route path=path!("/recruiter/login") view=LoginPage/>
+                <Route path=path!("/recruiter/password") view=PasswordPage/>
                 <Route path=path!("/recruiter") view=DashboardPage/>
                 <Route path=path!("/recruiter/candidates/:id") view=ReportPage/>
                 <Route path=path!("/recruiter/items") view=ItemsPage/>

@@ -18,6 +18,10 @@ pub enum AppError {
     /// Email and password do not match an account (deliberately vague).
     #[error("The email or password is incorrect.")]
     BadCredentials,
+    /// The recruiter signed in with a generated one-time password and must
+    /// choose their own before anything else.
+    #[error("Choose a new password before you continue.")]
+    PasswordChangeRequired,
     /// Too many attempts from this caller; try again later.
     #[error("Too many attempts. Wait a minute and try again.")]
     RateLimited,
@@ -62,7 +66,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthorized | AppError::BadCredentials => 401,
-            AppError::InvalidLink => 403,
+            AppError::InvalidLink | AppError::PasswordChangeRequired => 403,
             AppError::RateLimited => 429,
             AppError::ExpiredLink => 410,
             AppError::TimeUp | AppError::AlreadySubmitted => 409,

@@ -16,6 +16,18 @@ export function inviteWithCli(name: string, quiz = 'standard'): string {
   return new URL(link).pathname;
 }
 
+/** Create a recruiter with the real CLI; its last line is the one-time password. */
+export function addRecruiterWithCli(email: string, name: string): string {
+  const bin = process.env.RUNG_BIN;
+  if (!bin) throw new Error('RUNG_BIN must point at the rung binary the server runs');
+  const out = execFileSync(bin, ['recruiter', 'add', '--email', email, '--name', name], {
+    env: process.env,
+    encoding: 'utf8',
+  });
+  const lines = out.trim().split('\n');
+  return lines[lines.length - 1];
+}
+
 /** Wait until the page is hydrated (clicks before that do nothing). */
 export async function hydrated(page: Page) {
   await page.locator('body[data-hydrated="true"]').waitFor({ timeout: 30_000 });

@@ -22,8 +22,19 @@ mod session {
             .map_err(|e| AppError::internal("reading cookies", e))
     }
 
-    pub async fn recruiter(state: &AppState) -> Result<RecruiterRow, AppError> {
+    /// The signed-in recruiter, whatever the state of their password.
+    pub async fn account(state: &AppState) -> Result<RecruiterRow, AppError> {
         recruiting::current(state, &jar().await?).await
+    }
+
+    /// The signed-in recruiter, who may use the console: one still holding
+    /// a generated one-time password must choose a new one first.
+    pub async fn recruiter(state: &AppState) -> Result<RecruiterRow, AppError> {
+        let r = account(state).await?;
+        if r.must_change_password {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(r)
     }
 
     pub fn set_cookie(cookie: Cookie<'static>) -> Result<(), AppError> {
@@ -44,9 +55,13 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     respond::reply(
         async {
             let state = respond::state()?;
-            let cookie = recruiting::login(&state, &email, &password).await?;
-            session::set_cookie(cookie)?;
-            leptos_axum::redirect("/recruiter");
+            let signed_in = recruiting::login(&state, &email, &password).await?;
+            session::set_cookie(signed_in.cookie)?;
+            leptos_axum::redirect(if signed_in.must_change_password {
+                "/recruiter/password"
+            } else {
+                "/recruiter"
+            });
             Ok(())
         }
         .await,
@@ -75,11 +90,41 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
     respond::reply(
         async {
             let state = respond::state()?;
-            match session::recruiter(&state).await {
+            match session::account(&state).await {
                 Ok(r) => Ok(Some(recruiting::me(&r))),
                 Err(AppError::Unauthorized) => Ok(None),
                 Err(e) => Err(e),
             }
+        }
+        .await,
+    )
+}
+
+/// Change the signed-in recruiter's password (the only console action open
+/// to one holding a generated one-time password). Every session of theirs
+/// ends; this browser gets a fresh one and goes to the console.
+#[server(endpoint = "recruiter/password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use crate::server::{recruiting, respond};
+    respond::reply(
+        async {
+            let state = respond::state()?;
+            let account = session::account(&state).await?;
+            let cookie = recruiting::change_password(
+                &state,
+                &account,
+                &current_password,
+                &new_password,
+                &confirm_password,
+            )
+            .await?;
+            session::set_cookie(cookie)?;
+            leptos_axum::redirect("/recruiter");
+            Ok(())
         }
         .await,
     )

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 pub struct Me {
     pub email: String,
     pub name: String,
+    /// Signed in with a generated one-time password: the console asks for
+    /// a new one first.
+    pub must_change_password: bool,
 }
 
 /// A quiz a recruiter can invite to.

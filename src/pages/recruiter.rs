@@ -3,7 +3,8 @@
 
 use super::ErrorCard;
 use crate::api::recruiter::{
-    attempts, fetch_item_analysis, fetch_report, quizzes, whoami, Invite, Login, Logout,
+    attempts, fetch_item_analysis, fetch_report, quizzes, whoami, ChangePassword, Invite, Login,
+    Logout,
 };
 use crate::domain::recruiter::AttemptRow;
 use crate::domain::report::{AttemptReport, BreakdownRow, ItemAnalysis, ReviewItem, Verdict};
@@ -71,9 +72,16 @@ fn attempt_row(r: AttemptRow) -> impl IntoView {
 }
 
 /// The signed-in part of the console: checks the session (strangers go to
-/// sign-in), then shows the top bar and the page.
+/// sign-in, holders of a one-time password to the password page), then
+/// shows the top bar and the page.
 #[component]
-fn Signed(title: &'static str, children: ChildrenFn) -> impl IntoView {
+fn Signed(
+    title: &'static str,
+    /// This is the password page, open to holders of a one-time password.
+    #[prop(optional)]
+    password_page: bool,
+    children: ChildrenFn,
+) -> impl IntoView {
     let who = Resource::new(|| (), |_| whoami());
     let children = StoredValue::new(children);
     let logout = ServerAction::<Logout>::new();
@@ -82,6 +90,9 @@ fn Signed(title: &'static str, children: ChildrenFn) -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted page">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match who.await {
+                    Ok(Some(me)) if me.must_change_password && !password_page => {
+                        Either::Right(view! { <Redirect path="/recruiter/password"/> }.into_any())
+                    }
                     Ok(Some(me)) => Either::Left(view! {
                         <header class="topbar">
                             <span class="brand">"rung"</span>
@@ -89,7 +100,7 @@ fn Signed(title: &'static str, children: ChildrenFn) -> impl IntoView {
                                 <A href="/recruiter">"Candidates"</A>
                                 <A href="/recruiter/items">"Item analysis"</A>
                             </nav>
-                            <span class="muted">{me.email}</span>
+                            <A href="/recruiter/password" attr:class="muted" attr:title="Change your password">{me.email}</A>
                             <ActionForm action=logout><button type="submit" class="link-button">"Sign out"</button></ActionForm>
                         </header>
                         {children.with_value(|c| c())}
@@ -99,6 +110,53 @@ fn Signed(title: &'static str, children: ChildrenFn) -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    view! { <Signed title="Password" password_page=true><PasswordForm/></Signed> }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let who = Resource::new(|| (), |_| whoami());
+    let change = ServerAction::<ChangePassword>::new();
+    let error = move || {
+        change
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
+    view! {
+        <main class="page narrow">
+            <div class="card">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let me = who.await.ok().flatten();
+                        let forced = me.as_ref().is_some_and(|m| m.must_change_password);
+                        let email = me.map(|m| m.email).unwrap_or_default();
+                        view! {
+                            <h1 data-testid="password-title">{if forced { "Choose your password" } else { "Change your password" }}</h1>
+                            {forced.then(|| view! {
+                                <p data-testid="password-forced">"You signed in with a one-time password. Choose your own to open the console: the one-time password then stops working, and so does every other session of this account."</p>
+                            })}
+                            // For password managers; not sent.
+                            <input type="email" class="sr-only" autocomplete="username" value=email readonly tabindex="-1" aria-hidden="true"/>
+                        }
+                    })}
+                </Suspense>
+                <ActionForm action=change attr:data-testid="password-form">
+                    <label>"Current password" <input type="password" name="current_password" autocomplete="current-password" required data-testid="current-password"/></label>
+                    <label>"New password (at least 15 characters; a few unrelated words work well)"
+                        <input type="password" name="new_password" autocomplete="new-password" minlength="15" maxlength="1024" required data-testid="new-password"/></label>
+                    <label>"New password again" <input type="password" name="confirm_password" autocomplete="new-password" minlength="15" maxlength="1024" required data-testid="confirm-password"/></label>
+                    <button type="submit" class="primary" data-testid="save-password" disabled=move || change.pending().get()>"Save password"</button>
+                </ActionForm>
+                {move || error().map(|m| view! { <p class="notice" role="alert" data-testid="password-error">{m}</p> })}
+            </div>
+        </main>
     }
 }
 

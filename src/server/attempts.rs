@@ -153,8 +153,11 @@ pub async fn start(state: &AppState, token: &str) -> Result<AttemptView, AppErro
         .calibration_map()
         .await
         .map_err(internal("loading calibrations"))?;
-    let cuts = scoring::quiz_cut_points(&state.bank, quiz, &calibration)
+    let (cuts, problem) = scoring::attempt_cut_points(&state.bank, quiz, &calibration)
         .map_err(|e| AppError::internal("computing cut points", e))?;
+    if let Some(problem) = problem {
+        tracing::warn!(quiz = %quiz.id, %problem, "the stored calibration puts this quiz's levels out of order; this attempt uses the authored levels' cut points (see `rung calibrate`)");
+    }
     let policy = serde_json::to_string(&AttemptScoring {
         policy: quiz.scoring.clone(),
         cuts,

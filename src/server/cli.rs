@@ -98,10 +98,33 @@ pub enum Command {
         #[arg(long, value_delimiter = ',')]
         per_level: Vec<u32>,
     },
+    /// Manage recruiter accounts. Each new or reset password is one-time:
+    /// the recruiter chooses their own at the next sign-in.
+    Recruiter {
+        #[command(subcommand)]
+        action: RecruiterAction,
+    },
     /// Check the question bank; exit status 1 on any error.
     Lint {
         /// The bank directory [default: the --quizzes directory].
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RecruiterAction {
+    /// Create a recruiter account; prints its one-time password last.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Give a recruiter a new one-time password and end their sessions;
+    /// prints the password last.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -233,6 +256,40 @@ pub async fn main() -> ExitCode {
                         crate::domain::format_utc(inv.expires_at)
                     );
                     println!("{}", inv.link);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some(Command::Recruiter { action }) => {
+            init_tracing();
+            let state = match with_state(&cli.global).await {
+                Ok(state) => state,
+                Err(code) => return code,
+            };
+            let (result, what) = match &action {
+                RecruiterAction::Add { email, name } => (
+                    recruiting::add_recruiter(&state, email, name).await,
+                    "Created the recruiter account",
+                ),
+                RecruiterAction::ResetPassword { email } => (
+                    recruiting::reset_password(&state, email).await,
+                    "Reset the password of",
+                ),
+            };
+            let (RecruiterAction::Add { email, .. } | RecruiterAction::ResetPassword { email }) =
+                &action;
+            match result {
+                Ok(password) => {
+                    println!(
+                        "{what} {}. Hand over this one-time password; it must be replaced at the first sign-in ({}/recruiter/login):",
+                        email.trim().to_lowercase(),
+                        state.config.public_url
+                    );
+                    println!("{password}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -384,6 +441,20 @@ async fn calibrate(
     if dry_run {
         println!("dry run: nothing stored");
         return ExitCode::SUCCESS;
+    }
+    // Would any quiz's levels come out of order under this calibration?
+    let mut calibration: super::scoring::Calibration =
+        state.db.calibration_map().await.unwrap_or_default();
+    calibration.extend(r.items.iter().map(|e| (e.key.clone(), e.difficulty)));
+    for quiz in &state.bank.quizzes {
+        if let Ok((_, Some(problem))) =
+            super::scoring::attempt_cut_points(&state.bank, quiz, &calibration)
+        {
+            println!(
+                "warning: quiz `{}`: with these difficulties {problem}; its attempts keep the authored levels' cut points until the questions flagged above are re-levelled or rewritten",
+                quiz.id
+            );
+        }
     }
     match super::analysis::store(state, &run).await {
         Ok(()) => {

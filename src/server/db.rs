@@ -71,6 +71,9 @@ pub struct RecruiterRow {
     pub name: String,
     pub password_hash: String,
     pub is_admin: bool,
+    /// The password was generated and shown once: the console stays closed
+    /// until the recruiter chooses a new one.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -211,6 +214,7 @@ fn recruiter_from(row: &AnyRow) -> Result<RecruiterRow, sqlx::Error> {
         name: row.try_get(2)?,
         password_hash: row.try_get(3)?,
         is_admin: row.try_get::<i64, _>(4)? != 0,
+        must_change_password: row.try_get::<i64, _>(5)? != 0,
     })
 }
 
@@ -318,13 +322,15 @@ impl Db {
 
     pub async fn insert_recruiter(&self, r: &RecruiterRow, now: i64) -> DbResult<()> {
         sqlx::query(
-            "INSERT INTO recruiters (id, email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO recruiters (id, email, name, password_hash, is_admin, must_change_password, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&r.id)
         .bind(&r.email)
         .bind(&r.name)
         .bind(&r.password_hash)
         .bind(i64::from(r.is_admin))
+        .bind(i64::from(r.must_change_password))
         .bind(now)
         .execute(&self.pool)
         .await?;
@@ -333,7 +339,7 @@ impl Db {
 
     pub async fn recruiter_by_email(&self, email: &str) -> DbResult<Option<RecruiterRow>> {
         let row = sqlx::query(
-            "SELECT id, email, name, password_hash, is_admin FROM recruiters WHERE email = $1",
+            "SELECT id, email, name, password_hash, is_admin, must_change_password FROM recruiters WHERE email = $1",
         )
         .bind(email)
         .fetch_optional(&self.pool)
@@ -365,7 +371,7 @@ impl Db {
         now: i64,
     ) -> DbResult<Option<RecruiterRow>> {
         let row = sqlx::query(
-            "SELECT r.id, r.email, r.name, r.password_hash, r.is_admin FROM sessions s \
+            "SELECT r.id, r.email, r.name, r.password_hash, r.is_admin, r.must_change_password FROM sessions s \
              JOIN recruiters r ON r.id = s.recruiter_id WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash)
@@ -380,6 +386,31 @@ impl Db {
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// Store a recruiter's new password hash and whether it is one-time,
+    /// and end every session of theirs, in one transaction.
+    pub async fn replace_password(
+        &self,
+        recruiter_id: &str,
+        password_hash: &str,
+        one_time: bool,
+    ) -> DbResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE recruiters SET password_hash = $1, must_change_password = $2 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(i64::from(one_time))
+        .bind(recruiter_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE recruiter_id = $1")
+            .bind(recruiter_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -17,6 +17,17 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 pub const SESSION_COOKIE: &str = "rung_session";
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
 const MAX_NAME: usize = 200;
+/// Passwords a recruiter chooses: at least 15 characters, NIST SP 800-63B
+/// rev. 4's minimum for a password that is the only factor (as it is here),
+/// and at most 1024 bytes. No composition rules (NIST advises against them).
+pub const MIN_PASSWORD_CHARS: usize = 15;
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// A successful sign-in: the cookie to set and where the browser goes next.
+pub struct SignedIn {
+    pub cookie: Cookie<'static>,
+    pub must_change_password: bool,
+}
 
 fn internal(context: &str) -> impl FnOnce(super::db::DbError) -> AppError + '_ {
     move |e| AppError::internal(context, e)
@@ -38,11 +49,7 @@ pub async fn hash(password: String) -> Result<String, AppError> {
 
 /// Sign in: returns the session cookie to set. The same error answers a
 /// wrong password and an unknown email, after the same work.
-pub async fn login(
-    state: &AppState,
-    email: &str,
-    password: &str,
-) -> Result<Cookie<'static>, AppError> {
+pub async fn login(state: &AppState, email: &str, password: &str) -> Result<SignedIn, AppError> {
     let email = email.trim().to_lowercase();
     let now = state.clock.now_ms();
     if !state.login_limiter.allow(&email, now) {
@@ -64,13 +71,83 @@ pub async fn login(
     let Some(account) = account.filter(|_| ok) else {
         return Err(AppError::BadCredentials);
     };
+    Ok(SignedIn {
+        cookie: open_session(state, &account.id).await?,
+        must_change_password: account.must_change_password,
+    })
+}
+
+async fn open_session(state: &AppState, recruiter_id: &str) -> Result<Cookie<'static>, AppError> {
+    let now = state.clock.now_ms();
     let (token, token_hash) = auth::new_session_token();
     state
         .db
-        .insert_session(&token_hash, &account.id, now, now + SESSION_MS)
+        .insert_session(&token_hash, recruiter_id, now, now + SESSION_MS)
         .await
         .map_err(internal("creating a session"))?;
     Ok(session_cookie(state, token, SESSION_MS / 1000))
+}
+
+/// Check a new password against the rules; the message says what to fix.
+pub fn check_new_password(
+    email: &str,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<(), AppError> {
+    let bad = |m: &str| Err(AppError::BadRequest(m.into()));
+    if new != confirm {
+        return bad("The two new passwords differ.");
+    }
+    if new.chars().count() < MIN_PASSWORD_CHARS {
+        return bad(&format!(
+            "The new password needs at least {MIN_PASSWORD_CHARS} characters."
+        ));
+    }
+    if new.len() > MAX_PASSWORD_BYTES {
+        return bad("The new password is too long (at most 1024 bytes).");
+    }
+    if new == current {
+        return bad("The new password must differ from the current one.");
+    }
+    if new.trim().eq_ignore_ascii_case(email.trim()) {
+        return bad("The new password must not be your email address.");
+    }
+    Ok(())
+}
+
+/// Replace the signed-in recruiter's password: checks the current one,
+/// ends every session of theirs (a leaked one-time password or a stolen
+/// session stops working) and returns the cookie of a fresh session.
+pub async fn change_password(
+    state: &AppState,
+    account: &RecruiterRow,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<Cookie<'static>, AppError> {
+    if !state
+        .login_limiter
+        .allow(&account.email, state.clock.now_ms())
+    {
+        return Err(AppError::RateLimited);
+    }
+    if current.len() > MAX_PASSWORD_BYTES
+        || !verify(current.to_string(), account.password_hash.clone()).await?
+    {
+        return Err(AppError::BadRequest(
+            "The current password is not correct.".into(),
+        ));
+    }
+    check_new_password(&account.email, current, new, confirm)?;
+    let hashed = hash(new.to_string()).await?;
+    state
+        .db
+        .replace_password(&account.id, &hashed, false)
+        .await
+        .map_err(internal("changing a password"))?;
+    tracing::info!(recruiter = %account.id, "password changed; other sessions ended");
+    open_session(state, &account.id).await
 }
 
 /// The session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS.
@@ -116,6 +193,7 @@ pub fn me(r: &RecruiterRow) -> Me {
     Me {
         email: r.email.clone(),
         name: r.name.clone(),
+        must_change_password: r.must_change_password,
     }
 }
 
@@ -150,6 +228,68 @@ pub fn candidate_name(raw: &str) -> Result<String, AppError> {
         ));
     }
     Ok(name.to_string())
+}
+
+/// A recruiter's email address: trimmed, lower-cased, plausibly shaped.
+pub fn recruiter_email(raw: &str) -> Result<String, AppError> {
+    let email = raw.trim().to_lowercase();
+    let shaped = email.len() <= 320
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+    if !shaped {
+        return Err(AppError::BadRequest(format!(
+            "{:?} is not an email address.",
+            raw.trim()
+        )));
+    }
+    Ok(email)
+}
+
+/// Create a recruiter account with a generated one-time password, which is
+/// returned to be handed over; the recruiter chooses their own at first
+/// sign-in.
+pub async fn add_recruiter(state: &AppState, email: &str, name: &str) -> Result<String, AppError> {
+    let email = recruiter_email(email)?;
+    let name = candidate_name(name)?;
+    let password = auth::random_secret(15);
+    let row = RecruiterRow {
+        id: auth::random_id(),
+        email,
+        name,
+        password_hash: hash(password.clone()).await?,
+        is_admin: false,
+        must_change_password: true,
+    };
+    match state.db.insert_recruiter(&row, state.clock.now_ms()).await {
+        Ok(()) => Ok(password),
+        Err(e) if e.is_unique_violation() => Err(AppError::BadRequest(format!(
+            "A recruiter with the email {} already exists.",
+            row.email
+        ))),
+        Err(e) => Err(AppError::internal("creating a recruiter", e)),
+    }
+}
+
+/// Give a recruiter a new one-time password (they forgot theirs, or it
+/// leaked): ends every session of theirs and returns the password.
+pub async fn reset_password(state: &AppState, email: &str) -> Result<String, AppError> {
+    let email = recruiter_email(email)?;
+    let account = state
+        .db
+        .recruiter_by_email(&email)
+        .await
+        .map_err(internal("looking up a recruiter"))?
+        .ok_or_else(|| AppError::NotFound(format!("No recruiter has the email {email}.")))?;
+    let password = auth::random_secret(15);
+    let hashed = hash(password.clone()).await?;
+    state
+        .db
+        .replace_password(&account.id, &hashed, true)
+        .await
+        .map_err(internal("resetting a password"))?;
+    Ok(password)
 }
 
 /// Create an invitation and its signed link.
@@ -456,6 +596,9 @@ pub async fn first_run(state: &AppState) -> Result<Option<FirstRun>, AppError> {
         name: "Administrator".into(),
         password_hash: hash(password.clone()).await?,
         is_admin: true,
+        // A generated password has been printed to a terminal (and perhaps a
+        // log): it is good for one sign-in only.
+        must_change_password: generated,
     };
     match state.db.insert_recruiter(&row, state.clock.now_ms()).await {
         Ok(()) => {}
@@ -497,5 +640,47 @@ mod tests {
         assert!(candidate_name(&"x".repeat(201)).is_err());
         assert!(candidate_name("a\u{0}b").is_err());
         assert_eq!(candidate_name("Zoë Ñandú").unwrap(), "Zoë Ñandú");
+    }
+
+    #[test]
+    fn recruiter_emails_are_normalized_and_checked() {
+        assert_eq!(
+            recruiter_email("  Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "a da@example.com",
+            "ada@ex\nample",
+        ] {
+            assert!(recruiter_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn new_passwords_are_checked_with_a_reason() {
+        let check = |new: &str, confirm: &str| {
+            check_new_password("ada@example.com", "old-password-123", new, confirm)
+        };
+        assert!(check("a long enough one", "a long enough one").is_ok());
+        // Characters, not bytes: 15 characters, 17 bytes.
+        assert!(check("Zoë's 15 charsß", "Zoë's 15 charsß").is_ok());
+        let reason = |r: Result<(), AppError>| r.unwrap_err().to_string();
+        assert_eq!(
+            reason(check("a long enough one", "a long enough 1")),
+            "The two new passwords differ."
+        );
+        assert_eq!(
+            reason(check("fourteen chars", "fourteen chars")),
+            "The new password needs at least 15 characters."
+        );
+        let long = "x".repeat(1025);
+        assert!(reason(check(&long, &long)).contains("too long"));
+        assert!(reason(check("old-password-123", "old-password-123"))
+            .contains("differ from the current"));
+        assert!(reason(check("ADA@example.com", "ADA@example.com")).contains("email"));
     }
 }

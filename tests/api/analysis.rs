@@ -182,8 +182,52 @@ async fn item_analysis_counts_responses_and_calibration_feeds_later_attempts(app
     assert!(used_calibration, "{:?}", report.params);
 }
 
+/// A calibration that measures level-5 questions as the easiest of all
+/// would put the levels out of order: candidates still start and finish,
+/// on the authored levels' cut points.
+async fn a_calibration_with_levels_out_of_order_does_not_block_candidates(app: TestApp) {
+    let rows: Vec<rung::server::db::CalibrationRow> = app
+        .state
+        .bank
+        .questions
+        .iter()
+        .filter(|q| q.level.get() == 5)
+        .map(|q| rung::server::db::CalibrationRow {
+            question_hash: q.hash.clone(),
+            question_id: q.id.clone(),
+            difficulty: -8.0,
+            standard_error: 0.3,
+            responses: 100,
+            infit: 1.0,
+            outfit: 1.0,
+        })
+        .collect();
+    app.state.db.store_calibration(&rows, 0).await.unwrap();
+    let token = finish(&app, "Unordered", |_| true).await;
+    let inv = attempts::invitation(&app.state, &token).await.unwrap();
+    let attempt = app
+        .state
+        .db
+        .attempt_for_invitation(&inv.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let scoring: rung::server::scoring::AttemptScoring =
+        serde_json::from_str(&attempt.policy).unwrap();
+    let quiz = app.state.bank.quiz("standard").unwrap();
+    let authored = rung::server::scoring::quiz_cut_points(
+        &app.state.bank,
+        quiz,
+        &rung::server::scoring::Calibration::new(),
+    )
+    .unwrap();
+    assert_eq!(scoring.cuts, authored);
+    assert_eq!(attempt.status, "submitted");
+}
+
 on_both_databases!(
     a_report_needs_a_session_and_hides_answers_until_the_end,
     a_finished_attempt_reports_a_verdict_breakdowns_and_the_review,
     item_analysis_counts_responses_and_calibration_feeds_later_attempts,
+    a_calibration_with_levels_out_of_order_does_not_block_candidates,
 );

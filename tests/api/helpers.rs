@@ -34,7 +34,8 @@ fn leptos_options() -> leptos::prelude::LeptosOptions {
         .build()
 }
 
-fn client() -> Client {
+/// A client with its own cookie store and no redirect following.
+pub fn client() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -58,9 +59,16 @@ async fn start(config: Config, db: Db) -> TestApp {
 }
 
 pub async fn spawn_sqlite() -> TestApp {
+    spawn_sqlite_with(|_| {}).await
+}
+
+/// The SQLite app with a configuration of the test's choosing.
+pub async fn spawn_sqlite_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temp dir");
     let url = format!("sqlite://{}", dir.path().join("rung.db").display());
-    start(Config::for_tests(url), Db::Sqlite(dir)).await
+    let mut config = Config::for_tests(url);
+    configure(&mut config);
+    start(config, Db::Sqlite(dir)).await
 }
 
 /// A fresh database on the PostgreSQL server named by

@@ -1,6 +1,8 @@
 //! The recruiter's endpoints: sessions, invitations, the overview.
 
-use crate::helpers::{json_body, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::helpers::{
+    client, json_body, spawn_sqlite, spawn_sqlite_with, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD,
+};
 use crate::on_both_databases;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -114,6 +116,177 @@ async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// A recruiter holding a generated one-time password: only the password
+/// page is open until they choose their own, which ends every session.
+async fn a_one_time_password_must_be_replaced_before_the_console_opens(app: TestApp) {
+    let email = "otp@rung.local";
+    let otp: &'static str =
+        rung::server::recruiting::add_recruiter(&app.state, " OTP@rung.local", "One Time")
+            .await
+            .unwrap()
+            .leak();
+    // The email is taken now.
+    let again = rung::server::recruiting::add_recruiter(&app.state, email, "Twice").await;
+    assert!(again.unwrap_err().to_string().contains("already exists"));
+
+    // A plain form post signs in and goes to the password page.
+    let res = app
+        .client
+        .post(app.url("/api/recruiter/login"))
+        .header("accept", "text/html")
+        .form(&[("email", email), ("password", otp)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()["location"], "/recruiter/password");
+    let first_session = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+
+    // The console is closed; whoami says why.
+    let refused = json_body(app.attempts().await, StatusCode::FORBIDDEN).await;
+    assert_eq!(refused, serde_json::json!("PasswordChangeRequired"));
+    let res = app
+        .post_form(
+            "/api/recruiter/invite",
+            &[
+                ("quiz_id", "standard"),
+                ("candidate_name", "X"),
+                ("candidate_email", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let me = json_body(
+        app.post_form("/api/recruiter/whoami", &[]).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(me["must_change_password"], true);
+
+    let change = |current: &'static str, new: &'static str, confirm: &'static str| {
+        let app = &app;
+        async move {
+            app.post_form(
+                "/api/recruiter/password",
+                &[
+                    ("current_password", current),
+                    ("new_password", new),
+                    ("confirm_password", confirm),
+                ],
+            )
+            .await
+        }
+    };
+    // Mistakes are explained and change nothing.
+    for (current, new, confirm, why) in [
+        (
+            "wrong-current-pw",
+            "a brand new passphrase",
+            "a brand new passphrase",
+            "current password",
+        ),
+        (otp, "too short", "too short", "at least 15"),
+        (
+            otp,
+            "a brand new passphrase",
+            "a brand new passphrase!",
+            "differ",
+        ),
+        (otp, otp, otp, "differ from the current"),
+    ] {
+        let body = json_body(change(current, new, confirm).await, StatusCode::BAD_REQUEST).await;
+        assert!(body.to_string().contains(why), "{why}: {body}");
+    }
+    assert_eq!(app.attempts().await.status(), StatusCode::FORBIDDEN);
+
+    // The right change opens the console with a fresh session...
+    let res = change(otp, "a brand new passphrase", "a brand new passphrase").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("rung_session="));
+    json_body(app.attempts().await, StatusCode::OK).await;
+    let me = json_body(
+        app.post_form("/api/recruiter/whoami", &[]).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(me["must_change_password"], false);
+
+    // ...ends the session opened with the one-time password...
+    let res = app
+        .client
+        .post(app.url("/api/recruiter/attempts"))
+        .header("cookie", first_session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // ...and the one-time password no longer signs in; the new one does.
+    let fresh = client();
+    let again = |password: &'static str| {
+        fresh
+            .post(app.url("/api/recruiter/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+    };
+    assert_eq!(again(otp).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        again("a brand new passphrase").await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    // A reset (a forgotten password) ends the sessions and hands out a new
+    // one-time password.
+    let reset: &'static str = rung::server::recruiting::reset_password(&app.state, email)
+        .await
+        .unwrap()
+        .leak();
+    assert_eq!(app.attempts().await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        again("a brand new passphrase").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let res = app.login(email, reset).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.attempts().await.status(), StatusCode::FORBIDDEN);
+    let unknown = rung::server::recruiting::reset_password(&app.state, "nobody@rung.local").await;
+    assert_eq!(unknown.unwrap_err().status_code(), 404);
+}
+
+/// The first start on an empty database: a generated admin password is
+/// one-time, a configured one is not.
+#[tokio::test]
+async fn the_admin_created_with_a_generated_password_must_change_it() {
+    let chosen = spawn_sqlite().await;
+    let admin = chosen
+        .state
+        .db
+        .recruiter_by_email(ADMIN_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!admin.must_change_password);
+
+    let app = spawn_sqlite_with(|c| c.admin_password = None).await;
+    let admin = app
+        .state
+        .db
+        .recruiter_by_email(ADMIN_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(admin.must_change_password);
 }
 
 async fn repeated_failed_logins_are_slowed_down(app: TestApp) {
@@ -255,6 +428,7 @@ on_both_databases!(
     signing_in_sets_a_strict_http_only_session_cookie,
     signing_out_ends_the_session_on_the_server,
     a_plain_form_post_sign_in_is_redirected_with_302,
+    a_one_time_password_must_be_replaced_before_the_console_opens,
     repeated_failed_logins_are_slowed_down,
     a_recruiter_invites_and_sees_status_and_score,
     invitations_are_checked,

@@ -72,6 +72,27 @@ pub fn quiz_cut_points(
     irt::cut_points(&quiz.scoring.thresholds, &typical)
 }
 
+/// The cut points a new attempt of `quiz` is scored against. A calibration
+/// that puts a level's questions, on average, below the level under it
+/// would give levels out of order; rather than refuse candidates, the
+/// attempt then uses the cut points of the authored levels, and the
+/// calibration's problem is returned so that it can be reported. Authored
+/// cut points fail only on thresholds the linter rejects.
+pub fn attempt_cut_points(
+    bank: &Bank,
+    quiz: &QuizContent,
+    calibration: &Calibration,
+) -> Result<(CutPoints, Option<CutError>), CutError> {
+    match quiz_cut_points(bank, quiz, calibration) {
+        Ok(cuts) => Ok((cuts, None)),
+        Err(problem) if !calibration.is_empty() => {
+            let authored = quiz_cut_points(bank, quiz, &Calibration::new())?;
+            Ok((authored, Some(problem)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// What an attempt is scored with, fixed when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttemptScoring {
@@ -195,6 +216,39 @@ mod tests {
             references: vec![],
             tags: vec![],
         }
+    }
+
+    #[test]
+    fn a_calibration_that_unorders_the_levels_falls_back_to_the_authored_cuts() {
+        let loaded = crate::server::bank::load_dir(std::path::Path::new("quizzes"));
+        let bank = &loaded.bank;
+        let quiz = bank.quiz("standard").unwrap();
+        let authored = quiz_cut_points(bank, quiz, &Calibration::new()).unwrap();
+
+        // A calibration that keeps the order is used as it is.
+        let shift: Calibration = bank
+            .questions
+            .iter()
+            .map(|q| (q.hash.clone(), irt::level_difficulty(q.level) + 0.3))
+            .collect();
+        let (cuts, problem) = attempt_cut_points(bank, quiz, &shift).unwrap();
+        assert!(problem.is_none());
+        assert!((cuts.0[2] - authored.0[2] - 0.3).abs() < 1e-9);
+
+        // One that measures level 5 easier than level 4 is not.
+        let inverted: Calibration = bank
+            .questions
+            .iter()
+            .filter(|q| q.level.get() == 5)
+            .map(|q| (q.hash.clone(), -6.0))
+            .collect();
+        assert!(quiz_cut_points(bank, quiz, &inverted).is_err());
+        let (cuts, problem) = attempt_cut_points(bank, quiz, &inverted).unwrap();
+        assert_eq!(cuts, authored);
+        assert_eq!(
+            problem.unwrap().to_string(),
+            "the thresholds make level 5 start below level 4"
+        );
     }
 
     fn scoring() -> AttemptScoring {

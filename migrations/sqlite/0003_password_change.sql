@@ -1,0 +1,3 @@
+-- A recruiter whose password was generated (and printed once) must choose
+-- a new one before using the console.
+ALTER TABLE recruiters ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
