@@ -29,6 +29,12 @@ async fn finish(app: &TestApp, name: &str, right: impl Fn(usize) -> bool) -> Str
     token
 }
 
+async fn attempt_of(app: &TestApp, token: &str) -> rung::server::db::AttemptRow {
+    let inv = attempts::invitation(&app.state, token).await.unwrap();
+    let attempt = app.state.db.attempt_for_invitation(&inv.id).await.unwrap();
+    attempt.expect("the attempt of this invitation")
+}
+
 fn invitation_id(app: &TestApp, token: &str) -> String {
     app.state.keys.verify(token).unwrap().jti
 }
@@ -163,14 +169,7 @@ async fn item_analysis_counts_responses_and_calibration_feeds_later_attempts(app
     );
     // A later attempt is scored with the calibrated difficulties.
     let token = finish(&app, "After calibration", |_| true).await;
-    let inv = attempts::invitation(&app.state, &token).await.unwrap();
-    let attempt = app
-        .state
-        .db
-        .attempt_for_invitation(&inv.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let attempt = attempt_of(&app, &token).await;
     let report: rung::server::scoring::ScoreReport =
         serde_json::from_str(attempt.result.as_deref().unwrap()).unwrap();
     let items = app.state.db.items(&attempt.id).await.unwrap();
@@ -204,14 +203,7 @@ async fn a_calibration_with_levels_out_of_order_does_not_block_candidates(app: T
         .collect();
     app.state.db.store_calibration(&rows, 0).await.unwrap();
     let token = finish(&app, "Unordered", |_| true).await;
-    let inv = attempts::invitation(&app.state, &token).await.unwrap();
-    let attempt = app
-        .state
-        .db
-        .attempt_for_invitation(&inv.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let attempt = attempt_of(&app, &token).await;
     let scoring: rung::server::scoring::AttemptScoring =
         serde_json::from_str(&attempt.policy).unwrap();
     let quiz = app.state.bank.quiz("standard").unwrap();

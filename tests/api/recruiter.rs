@@ -7,21 +7,31 @@ use crate::on_both_databases;
 use reqwest::StatusCode;
 use serde_json::json;
 
+/// The `name=value` part of a response's session cookie, to replay it.
+fn session_cookie(res: &reqwest::Response) -> String {
+    let header = res.headers()["set-cookie"].to_str().unwrap();
+    header.split(';').next().unwrap().to_string()
+}
+
+/// An invitation through the console.
+async fn invite_x(app: &TestApp) -> reqwest::Response {
+    app.post_form(
+        "/api/recruiter/invite",
+        &[
+            ("quiz_id", "standard"),
+            ("candidate_name", "X"),
+            ("candidate_email", ""),
+        ],
+    )
+    .await
+}
+
 async fn recruiter_endpoints_require_a_session(app: TestApp) {
     for path in ["/api/recruiter/attempts", "/api/recruiter/quizzes"] {
         let body = json_body(app.post_form(path, &[]).await, StatusCode::UNAUTHORIZED).await;
         assert_eq!(body, json!("Unauthorized"), "{path}");
     }
-    let res = app
-        .post_form(
-            "/api/recruiter/invite",
-            &[
-                ("quiz_id", "standard"),
-                ("candidate_name", "X"),
-                ("candidate_email", ""),
-            ],
-        )
-        .await;
+    let res = invite_x(&app).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // A made-up session cookie is no better.
     let res = app
@@ -92,13 +102,7 @@ async fn a_plain_form_post_sign_in_is_redirected_with_302(app: TestApp) {
 
 async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
     let res = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = session_cookie(&res);
     json_body(app.attempts().await, StatusCode::OK).await;
     let out = app.post_form("/api/recruiter/logout", &[]).await;
     assert_eq!(out.status(), StatusCode::OK);
@@ -142,27 +146,12 @@ async fn a_one_time_password_must_be_replaced_before_the_console_opens(app: Test
         .unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(res.headers()["location"], "/recruiter/password");
-    let first_session = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let first_session = session_cookie(&res);
 
     // The console is closed; whoami says why.
     let refused = json_body(app.attempts().await, StatusCode::FORBIDDEN).await;
     assert_eq!(refused, serde_json::json!("PasswordChangeRequired"));
-    let res = app
-        .post_form(
-            "/api/recruiter/invite",
-            &[
-                ("quiz_id", "standard"),
-                ("candidate_name", "X"),
-                ("candidate_email", ""),
-            ],
-        )
-        .await;
+    let res = invite_x(&app).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let me = json_body(
         app.post_form("/api/recruiter/whoami", &[]).await,
