@@ -6,7 +6,7 @@ use crate::api::recruiter::{
     attempts, fetch_item_analysis, fetch_report, quizzes, whoami, ChangePassword, Invite, Login,
     Logout,
 };
-use crate::domain::recruiter::AttemptRow;
+use crate::domain::recruiter::{AttemptRow, Me};
 use crate::domain::report::{AttemptReport, BreakdownRow, ItemAnalysis, ReviewItem, Verdict};
 use crate::domain::AttemptStatus;
 use leptos::either::Either;
@@ -93,7 +93,11 @@ fn Signed(
                     Ok(Some(me)) if me.must_change_password && !password_page => {
                         Either::Right(view! { <Redirect path="/recruiter/password"/> }.into_any())
                     }
-                    Ok(Some(me)) => Either::Left(view! {
+                    Ok(Some(me)) => Either::Left({
+                        // The page below reads the account from here
+                        // rather than asking the server again.
+                        provide_context(me.clone());
+                        view! {
                         <header class="topbar">
                             <span class="brand">"rung"</span>
                             <nav class="topnav">
@@ -104,7 +108,7 @@ fn Signed(
                             <ActionForm action=logout><button type="submit" class="link-button">"Sign out"</button></ActionForm>
                         </header>
                         {children.with_value(|c| c())}
-                    }),
+                    }}),
                     Ok(None) => Either::Right(view! { <Redirect path="/recruiter/login"/> }.into_any()),
                     Err(e) => Either::Right(view! { <main class="page"><ErrorCard message=e.to_string()/></main> }.into_any()),
                 }
@@ -120,7 +124,9 @@ pub fn PasswordPage() -> impl IntoView {
 
 #[component]
 fn PasswordForm() -> impl IntoView {
-    let who = Resource::new(|| (), |_| whoami());
+    let me = use_context::<Me>();
+    let forced = me.as_ref().is_some_and(|m| m.must_change_password);
+    let email = me.map(|m| m.email).unwrap_or_default();
     let change = ServerAction::<ChangePassword>::new();
     let error = move || {
         change
@@ -132,21 +138,12 @@ fn PasswordForm() -> impl IntoView {
     view! {
         <main class="page narrow">
             <div class="card">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let me = who.await.ok().flatten();
-                        let forced = me.as_ref().is_some_and(|m| m.must_change_password);
-                        let email = me.map(|m| m.email).unwrap_or_default();
-                        view! {
-                            <h1 data-testid="password-title">{if forced { "Choose your password" } else { "Change your password" }}</h1>
-                            {forced.then(|| view! {
-                                <p data-testid="password-forced">"You signed in with a one-time password. Choose your own to open the console: the one-time password then stops working, and so does every other session of this account."</p>
-                            })}
-                            // For password managers; not sent.
-                            <input type="email" class="sr-only" autocomplete="username" value=email readonly tabindex="-1" aria-hidden="true"/>
-                        }
-                    })}
-                </Suspense>
+                <h1 data-testid="password-title">{if forced { "Choose your password" } else { "Change your password" }}</h1>
+                {forced.then(|| view! {
+                    <p data-testid="password-forced">"You signed in with a one-time password. Choose your own to open the console: the one-time password then stops working, and so does every other session of this account."</p>
+                })}
+                // For password managers; not sent.
+                <input type="email" class="sr-only" autocomplete="username" value=email readonly tabindex="-1" aria-hidden="true"/>
                 <ActionForm action=change attr:data-testid="password-form">
                     <label>"Current password" <input type="password" name="current_password" autocomplete="current-password" required data-testid="current-password"/></label>
                     <label>"New password (at least 15 characters; a few unrelated words work well)"

@@ -270,23 +270,23 @@ pub async fn main() -> ExitCode {
                 Ok(state) => state,
                 Err(code) => return code,
             };
-            let (result, what) = match &action {
+            let (result, done) = match action {
                 RecruiterAction::Add { email, name } => (
-                    recruiting::add_recruiter(&state, email, name).await,
-                    "Created the recruiter account",
+                    recruiting::add_recruiter(&state, &email, &name).await,
+                    format!(
+                        "Created the recruiter account {}",
+                        email.trim().to_lowercase()
+                    ),
                 ),
                 RecruiterAction::ResetPassword { email } => (
-                    recruiting::reset_password(&state, email).await,
-                    "Reset the password of",
+                    recruiting::reset_password(&state, &email).await,
+                    format!("Reset the password of {}", email.trim().to_lowercase()),
                 ),
             };
-            let (RecruiterAction::Add { email, .. } | RecruiterAction::ResetPassword { email }) =
-                &action;
             match result {
                 Ok(password) => {
                     println!(
-                        "{what} {}. Hand over this one-time password; it must be replaced at the first sign-in ({}/recruiter/login):",
-                        email.trim().to_lowercase(),
+                        "{done}. Hand over this one-time password; it must be replaced at the first sign-in ({}/recruiter/login):",
                         state.config.public_url
                     );
                     println!("{password}");

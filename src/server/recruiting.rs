@@ -140,12 +140,7 @@ pub async fn change_password(
         ));
     }
     check_new_password(&account.email, current, new, confirm)?;
-    let hashed = hash(new.to_string()).await?;
-    state
-        .db
-        .replace_password(&account.id, &hashed, false)
-        .await
-        .map_err(internal("changing a password"))?;
+    set_password(state, &account.id, new, false).await?;
     tracing::info!(recruiter = %account.id, "password changed; other sessions ended");
     open_session(state, &account.id).await
 }
@@ -213,9 +208,14 @@ pub fn quizzes(state: &AppState) -> Vec<QuizSummary> {
 
 /// A candidate's name: trimmed, 1 to 200 characters, no control characters.
 pub fn candidate_name(raw: &str) -> Result<String, AppError> {
+    person_name(raw, "the candidate's")
+}
+
+/// A person's name, trimmed and bounded; `whose` names it in the message.
+fn person_name(raw: &str, whose: &str) -> Result<String, AppError> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(AppError::BadRequest("Enter the candidate's name.".into()));
+        return Err(AppError::BadRequest(format!("Enter {whose} name.")));
     }
     if name.chars().count() > MAX_NAME {
         return Err(AppError::BadRequest(format!(
@@ -252,8 +252,8 @@ pub fn recruiter_email(raw: &str) -> Result<String, AppError> {
 /// sign-in.
 pub async fn add_recruiter(state: &AppState, email: &str, name: &str) -> Result<String, AppError> {
     let email = recruiter_email(email)?;
-    let name = candidate_name(name)?;
-    let password = auth::random_secret(15);
+    let name = person_name(name, "the recruiter's")?;
+    let password = one_time_password();
     let row = RecruiterRow {
         id: auth::random_id(),
         email,
@@ -282,14 +282,29 @@ pub async fn reset_password(state: &AppState, email: &str) -> Result<String, App
         .await
         .map_err(internal("looking up a recruiter"))?
         .ok_or_else(|| AppError::NotFound(format!("No recruiter has the email {email}.")))?;
-    let password = auth::random_secret(15);
-    let hashed = hash(password.clone()).await?;
+    let password = one_time_password();
+    set_password(state, &account.id, &password, true).await?;
+    Ok(password)
+}
+
+/// A generated password, to be shown once and replaced at first sign-in.
+fn one_time_password() -> String {
+    auth::random_secret(15)
+}
+
+/// Hash and store a recruiter's password; every session of theirs ends.
+async fn set_password(
+    state: &AppState,
+    recruiter_id: &str,
+    password: &str,
+    one_time: bool,
+) -> Result<(), AppError> {
+    let hashed = hash(password.to_string()).await?;
     state
         .db
-        .replace_password(&account.id, &hashed, true)
+        .replace_password(recruiter_id, &hashed, one_time)
         .await
-        .map_err(internal("resetting a password"))?;
-    Ok(password)
+        .map_err(internal("storing a password"))
 }
 
 /// Create an invitation and its signed link.
@@ -588,7 +603,7 @@ pub async fn first_run(state: &AppState) -> Result<Option<FirstRun>, AppError> {
     let email = state.config.admin_email.trim().to_lowercase();
     let (password, generated) = match &state.config.admin_password {
         Some(p) => (p.clone(), false),
-        None => (auth::random_secret(15), true),
+        None => (one_time_password(), true),
     };
     let row = RecruiterRow {
         id: auth::random_id(),

@@ -87,15 +87,19 @@ async fn signing_in_sets_a_strict_http_only_session_cookie(app: TestApp) {
     assert_eq!(me["email"], ADMIN_EMAIL);
 }
 
-async fn a_plain_form_post_sign_in_is_redirected_with_302(app: TestApp) {
-    let res = app
-        .client
+/// Sign in as a browser without JavaScript does: a form post for HTML.
+async fn form_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.client
         .post(app.url("/api/recruiter/login"))
         .header("accept", "text/html")
-        .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+        .form(&[("email", email), ("password", password)])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn a_plain_form_post_sign_in_is_redirected_with_302(app: TestApp) {
+    let res = form_login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(res.headers()["location"], "/recruiter");
 }
@@ -136,14 +140,7 @@ async fn a_one_time_password_must_be_replaced_before_the_console_opens(app: Test
     assert!(again.unwrap_err().to_string().contains("already exists"));
 
     // A plain form post signs in and goes to the password page.
-    let res = app
-        .client
-        .post(app.url("/api/recruiter/login"))
-        .header("accept", "text/html")
-        .form(&[("email", email), ("password", otp)])
-        .send()
-        .await
-        .unwrap();
+    let res = form_login(&app, email, otp).await;
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(res.headers()["location"], "/recruiter/password");
     let first_session = session_cookie(&res);
