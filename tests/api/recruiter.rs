@@ -13,6 +13,12 @@ fn session_cookie(res: &reqwest::Response) -> String {
     header.split(';').next().unwrap().to_string()
 }
 
+/// The candidates table, asked for with exactly this session cookie.
+async fn attempts_with_cookie(app: &TestApp, cookie: &str) -> reqwest::Response {
+    let request = app.client.post(app.url("/api/recruiter/attempts"));
+    request.header("cookie", cookie).send().await.unwrap()
+}
+
 /// An invitation through the console.
 async fn invite_x(app: &TestApp) -> reqwest::Response {
     app.post_form(
@@ -34,13 +40,7 @@ async fn recruiter_endpoints_require_a_session(app: TestApp) {
     let res = invite_x(&app).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // A made-up session cookie is no better.
-    let res = app
-        .client
-        .post(app.url("/api/recruiter/attempts"))
-        .header("cookie", "rung_session=made-up")
-        .send()
-        .await
-        .unwrap();
+    let res = attempts_with_cookie(&app, "rung_session=made-up").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let me = json_body(
         app.post_form("/api/recruiter/whoami", &[]).await,
@@ -116,13 +116,7 @@ async fn signing_out_ends_the_session_on_the_server(app: TestApp) {
         "{cleared}"
     );
     // Replaying the old cookie does not work.
-    let res = app
-        .client
-        .post(app.url("/api/recruiter/attempts"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
+    let res = attempts_with_cookie(&app, &cookie).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -209,13 +203,7 @@ async fn a_one_time_password_must_be_replaced_before_the_console_opens(app: Test
     assert_eq!(me["must_change_password"], false);
 
     // ...ends the session opened with the one-time password...
-    let res = app
-        .client
-        .post(app.url("/api/recruiter/attempts"))
-        .header("cookie", first_session)
-        .send()
-        .await
-        .unwrap();
+    let res = attempts_with_cookie(&app, &first_session).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     // ...and the one-time password no longer signs in; the new one does.
