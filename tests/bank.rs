@@ -22,16 +22,36 @@ fn the_shipped_bank_has_no_errors_and_no_position_skew() {
 }
 
 #[test]
-fn the_shipped_bank_covers_every_topic_at_every_level() {
+fn the_shipped_ladder_measures_levels_1_to_4_of_6() {
+    let loaded = bank::load_dir(Path::new("quizzes"));
+    let ladder = &loaded.bank.ladder;
+    assert_eq!(ladder.levels.len(), 6);
+    assert_eq!(ladder.top(), 4);
+    assert!(ladder.open_top());
+    for l in &ladder.levels {
+        let observed = l
+            .descriptors
+            .iter()
+            .any(|(c, _)| c == "security_knowledge" || c == "threat_fluency");
+        // What a quiz observes is described exactly for the measured levels.
+        assert_eq!(observed, l.measured, "level {}", l.level);
+    }
+}
+
+#[test]
+fn the_shipped_bank_covers_every_topic_at_every_measured_level() {
     let loaded = bank::load_dir(Path::new("quizzes"));
     let b = &loaded.bank;
     assert!(b.questions.len() >= 240, "{} questions", b.questions.len());
     for topic in ["owasp", "pki", "authn", "authz"] {
         assert!(b.topic(topic).is_some(), "topic {topic}");
-        for level in Level::all() {
+        for level in b.ladder.measured() {
             let n = b.cell(topic, level).count();
-            assert!(n >= 10, "{topic} level {level}: {n} questions");
+            assert!(n >= 15, "{topic} level {level}: {n} questions");
         }
+    }
+    for q in &b.questions {
+        assert!(b.ladder.is_measured(q.level), "{} at level {}", q.id, q.level);
     }
     for q in &b.questions {
         assert!(
@@ -243,8 +263,12 @@ fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn every_shipped_file_validates_against_its_json_schema() {
-    let (questions, blueprints, topics) =
-        (schema("questions"), schema("blueprint"), schema("topics"));
+    let (questions, blueprints, topics, ladder) = (
+        schema("questions"),
+        schema("blueprint"),
+        schema("topics"),
+        schema("ladder"),
+    );
     let mut files = Vec::new();
     toml_files(Path::new("quizzes"), &mut files);
     assert!(files.len() > 5);
@@ -262,6 +286,7 @@ fn every_shipped_file_validates_against_its_json_schema() {
             "questions" => &questions,
             "blueprints" => &blueprints,
             "topics.toml" => &topics,
+            "ladder.toml" => &ladder,
             other => panic!("unexpected file {other}"),
         };
         let errors: Vec<String> = validator
@@ -346,9 +371,16 @@ fn the_json_schemas_know_exactly_the_keys_the_loader_knows() {
         schema_keys(&b, "/properties/scoring/properties"),
         sorted(load::SCORING_KEYS)
     );
+    assert!(
+        b.pointer("/properties/scoring/properties/thresholds/patternProperties")
+            .is_some(),
+        "thresholds are keyed by level number"
+    );
+    let l = read("ladder");
+    assert_eq!(schema_keys(&l, "/properties"), sorted(load::LADDER_FILE_KEYS));
     assert_eq!(
-        schema_keys(&b, "/properties/scoring/properties/thresholds/properties"),
-        sorted(load::LEVEL_KEYS)
+        schema_keys(&l, "/properties/level/items/properties"),
+        sorted(load::LADDER_LEVEL_KEYS)
     );
     let t = read("topics");
     assert_eq!(

@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The level verdict of an attempt, on the ladder 1 to 6 (0 = below
-/// level 1).
+/// The level verdict of an attempt, on the measured levels of the ladder
+/// (0 = below level 1; the top one reads "or above" when the ladder has
+/// levels a quiz cannot measure).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     /// The most probable level.
@@ -20,28 +21,70 @@ pub struct Verdict {
     /// Position on the ladder: the level plus how far into it (3.4 = 40%
     /// of the way through level 3).
     pub ladder_position: f64,
-    /// Probability of each level 0 (below 1) to 6.
+    /// Probability of each level from 0 (below 1) to `top`.
     pub level_probabilities: Vec<f64>,
-    /// Where each level 1 to 6 starts on the logit scale.
+    /// Where each measured level starts on the logit scale (at the most
+    /// probable spacing of the levels).
     pub cut_points: Vec<f64>,
+    /// The highest measured level.
+    #[serde(default = "legacy_top")]
+    pub top: u8,
+    /// Whether the top level means "that level or above".
+    #[serde(default)]
+    pub open_top: bool,
+    /// The spacing of the levels (logits) the verdict averaged over.
+    #[serde(default)]
+    pub spacing: f64,
+    /// How well the answer pattern fits the model: evidence to look at,
+    /// never a verdict.
+    #[serde(default)]
+    pub person_fit: Option<PersonFit>,
+    /// Questions the candidate never reached before time ran out: left out
+    /// of the verdict rather than counted wrong.
+    #[serde(default)]
+    pub not_reached: u32,
 }
 
-/// "level 3", or "below level 1" for level 0.
-pub fn level_name(level: u8) -> String {
+/// Verdicts stored before the ladder file existed were on six levels.
+fn legacy_top() -> u8 {
+    6
+}
+
+/// Person fit of an answer pattern (lz*, Snijders 2001).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonFit {
+    /// About N(0, 1) for patterns the model expects; very negative for
+    /// improbable ones (right on hard questions, wrong on easy ones).
+    pub lz_star: f64,
+    /// lz* below the 5% one-sided cut.
+    pub flagged: bool,
+    /// Right answers the model gave under a 35% chance.
+    pub unexpected_right: u32,
+    /// Wrong answers the model gave over an 85% chance.
+    pub unexpected_wrong: u32,
+}
+
+/// "level 3", "below level 1", or "level 4 or above" for an open top.
+pub fn level_label(level: u8, top: u8, open_top: bool) -> String {
     if level == 0 {
         "below level 1".to_string()
+    } else if level == top && open_top {
+        format!("level {level} or above")
     } else {
         format!("level {level}")
     }
 }
 
 impl Verdict {
-    /// "Works at level 3 (61% likely, possibly levels 2–4)"
+    /// "Works at level 3 (61% likely, possibly levels 2–4 or above)"
     pub fn sentence(&self) -> String {
         let head = if self.level == 0 {
             "Not yet at level 1".to_string()
         } else {
-            format!("Works at level {}", self.level)
+            format!(
+                "Works at {}",
+                level_label(self.level, self.top, self.open_top)
+            )
         };
         let band = if self.band_low == self.band_high {
             String::new()
@@ -51,13 +94,23 @@ impl Verdict {
         format!("{head} ({:.0}% likely{band})", self.confidence * 100.0)
     }
 
-    /// The 90% band in words: "levels 2–4", "below level 1 to level 2".
+    /// The 90% band in words: "levels 2–4", "below level 1 to level 2",
+    /// "levels 3–4 or above".
     pub fn band(&self) -> String {
+        let open = if self.band_high == self.top && self.open_top {
+            " or above"
+        } else {
+            ""
+        };
         match (self.band_low, self.band_high) {
-            (l, h) if l == h => level_name(l),
-            (0, h) => format!("below level 1 to level {h}"),
-            (l, h) => format!("levels {l}–{h}"),
+            (l, h) if l == h => level_label(l, self.top, self.open_top),
+            (0, h) => format!("below level 1 to level {h}{open}"),
+            (l, h) => format!("levels {l}–{h}{open}"),
         }
+    }
+
+    pub fn label(&self) -> String {
+        level_label(self.level, self.top, self.open_top)
     }
 }
 
@@ -76,6 +129,11 @@ mod tests {
             ladder_position: 3.5,
             level_probabilities: vec![],
             cut_points: vec![],
+            top: 4,
+            open_top: true,
+            spacing: 1.2,
+            person_fit: None,
+            not_reached: 0,
         }
     }
 
@@ -83,14 +141,36 @@ mod tests {
     fn verdicts_read_as_one_sentence() {
         assert_eq!(
             verdict(3, 2, 4).sentence(),
-            "Works at level 3 (61% likely, possibly levels 2–4)"
+            "Works at level 3 (61% likely, possibly levels 2–4 or above)"
         );
-        assert_eq!(verdict(6, 6, 6).sentence(), "Works at level 6 (61% likely)");
+        assert_eq!(
+            verdict(4, 4, 4).sentence(),
+            "Works at level 4 or above (61% likely)"
+        );
+        assert_eq!(
+            verdict(2, 1, 3).sentence(),
+            "Works at level 2 (61% likely, possibly levels 1–3)"
+        );
         assert_eq!(
             verdict(0, 0, 1).sentence(),
             "Not yet at level 1 (61% likely, possibly below level 1 to level 1)"
         );
         assert_eq!(verdict(0, 0, 0).band(), "below level 1");
+        let closed = Verdict {
+            open_top: false,
+            ..verdict(4, 4, 4)
+        };
+        assert_eq!(closed.sentence(), "Works at level 4 (61% likely)");
+    }
+
+    #[test]
+    fn a_verdict_stored_before_the_ladder_file_still_reads() {
+        let old = r#"{"level":5,"confidence":0.6,"band_low":4,"band_high":6,"ability":3.0,
+            "standard_error":1.0,"ladder_position":5.2,"level_probabilities":[0,0,0,0,0.2,0.6,0.2],
+            "cut_points":[1,2,3,4,5,6]}"#;
+        let v: Verdict = serde_json::from_str(old).unwrap();
+        assert_eq!(v.top, 6);
+        assert_eq!(v.sentence(), "Works at level 5 (60% likely, possibly levels 4–6)");
     }
 }
 

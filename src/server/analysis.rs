@@ -5,7 +5,8 @@ use super::bank::{Question, QuestionContent};
 use super::db::{CalibrationRow, DbError};
 use super::scoring::calibrate::{self, CalibrationResult, ItemInfo};
 use super::scoring::items::{self, Attempt, ItemStats, QuizReliability, Served};
-use super::scoring::{credit, irt, AttemptScoring};
+use super::bank::MultiplePolicy;
+use super::scoring::{self, credit, AttemptScoring, CalibratedScale};
 use super::state::AppState;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub enum AnalysisError {
 /// attempt's own policy (pilot questions included).
 pub struct Finished {
     pub quiz_id: String,
+    /// The version of the quiz definition the attempt followed.
+    pub quiz_hash: String,
     pub items: Vec<Answered>,
     pub scoring: AttemptScoring,
 }
@@ -32,6 +35,8 @@ pub struct Answered {
     pub scored: bool,
     pub selected: Option<Vec<String>>,
     pub credit: f64,
+    /// False for a question the candidate never reached before time ran out.
+    pub reached: bool,
 }
 
 pub async fn finished_attempts(state: &AppState) -> Result<Vec<Finished>, AnalysisError> {
@@ -46,6 +51,7 @@ pub async fn finished_attempts(state: &AppState) -> Result<Vec<Finished>, Analys
         questions.insert(hash, Arc::new(Question::new(content, None)));
     }
     let mut out: Vec<Finished> = Vec::new();
+    let mut timed_out: Vec<bool> = Vec::new();
     let mut current = String::new();
     for r in rows {
         if r.attempt_id != current {
@@ -54,9 +60,11 @@ pub async fn finished_attempts(state: &AppState) -> Result<Vec<Finished>, Analys
                 .map_err(|e| AnalysisError::Corrupt(format!("attempt {}: {e}", r.attempt_id)))?;
             out.push(Finished {
                 quiz_id: r.quiz_id.clone(),
+                quiz_hash: r.quiz_hash.clone(),
                 items: Vec::new(),
                 scoring,
             });
+            timed_out.push(r.status == crate::domain::AttemptStatus::TimedOut.as_str());
         }
         let q = questions.get(&r.question_hash).cloned().ok_or_else(|| {
             AnalysisError::Corrupt(format!("missing question version {}", r.question_hash))
@@ -76,7 +84,22 @@ pub async fn finished_attempts(state: &AppState) -> Result<Vec<Finished>, Analys
             scored: r.scored,
             selected,
             credit: c,
+            reached: true,
         });
+    }
+    for (attempt, &late) in out.iter_mut().zip(&timed_out) {
+        let answered: Vec<bool> = attempt
+            .items
+            .iter()
+            .map(|a| a.selected.as_ref().is_some_and(|s| !s.is_empty()))
+            .collect();
+        for (item, nr) in attempt
+            .items
+            .iter_mut()
+            .zip(scoring::not_reached(&answered, late))
+        {
+            item.reached = !nr;
+        }
     }
     Ok(out)
 }
@@ -84,8 +107,25 @@ pub async fn finished_attempts(state: &AppState) -> Result<Vec<Finished>, Analys
 /// A calibration over every finished attempt.
 pub struct CalibrationRun {
     pub result: CalibrationResult,
-    /// Question id and authored level by version hash.
-    pub questions: HashMap<String, (String, u8)>,
+    /// Question id, authored level and scoring policy by calibration key.
+    pub questions: HashMap<String, CalibratedItem>,
+}
+
+pub struct CalibratedItem {
+    pub hash: String,
+    pub question_id: String,
+    pub level: u8,
+    pub policy: MultiplePolicy,
+}
+
+/// The calibration key of a question version under a scoring policy: the
+/// same version scored all-or-nothing and with partial credit is two items
+/// with different difficulties and guessing floors.
+fn key(hash: &str, policy: MultiplePolicy) -> String {
+    match policy {
+        MultiplePolicy::AllOrNothing => hash.to_string(),
+        MultiplePolicy::Partial => format!("{hash}:partial"),
+    }
 }
 
 pub async fn calibrate(
@@ -98,55 +138,83 @@ pub async fn calibrate(
     let mut questions = HashMap::new();
     let mut persons = Vec::with_capacity(attempts.len());
     for a in &attempts {
+        let policy = a.scoring.policy.multiple;
         let mut responses = Vec::with_capacity(a.items.len());
         for Answered {
             question: q,
             credit: c,
+            reached,
             ..
         } in &a.items
         {
-            let i = *index.entry(q.hash.clone()).or_insert_with(|| {
+            // Not reached is not an answer.
+            if !reached {
+                continue;
+            }
+            let k = key(&q.hash, policy);
+            let i = *index.entry(k.clone()).or_insert_with(|| {
                 infos.push(ItemInfo {
-                    key: q.hash.clone(),
-                    guessing: irt::guessing_floor(q, a.scoring.policy.multiple),
-                    level_difficulty: irt::level_difficulty(q.level),
+                    key: k.clone(),
+                    guessing: scoring::guessing_floor(q, policy),
+                    level: q.level.get(),
                 });
-                questions.insert(q.hash.clone(), (q.id.clone(), q.level.get()));
+                questions.insert(
+                    k.clone(),
+                    CalibratedItem {
+                        hash: q.hash.clone(),
+                        question_id: q.id.clone(),
+                        level: q.level.get(),
+                        policy,
+                    },
+                );
                 infos.len() - 1
             });
             responses.push((i, *c));
         }
         persons.push(responses);
     }
+    let top = state.bank.ladder.top();
     Ok(CalibrationRun {
-        result: calibrate::calibrate(&infos, &persons, min_responses),
+        result: calibrate::calibrate(&infos, &persons, min_responses, top),
         questions,
     })
 }
 
 /// Store a calibration: scoring uses it from the next attempt on.
 pub async fn store(state: &AppState, run: &CalibrationRun) -> Result<(), AnalysisError> {
-    let rows: Vec<CalibrationRow> = run
-        .result
-        .items
-        .iter()
-        .map(|e| CalibrationRow {
-            question_hash: e.key.clone(),
-            question_id: run
-                .questions
-                .get(&e.key)
-                .map(|q| q.0.clone())
-                .unwrap_or_default(),
+    let mut rows = Vec::new();
+    for e in &run.result.items {
+        let Some(q) = run.questions.get(&e.key) else {
+            continue;
+        };
+        rows.push(CalibrationRow {
+            question_hash: q.hash.clone(),
+            multiple_policy: match q.policy {
+                MultiplePolicy::AllOrNothing => "all_or_nothing".into(),
+                MultiplePolicy::Partial => "partial".into(),
+            },
+            question_id: q.question_id.clone(),
             difficulty: e.difficulty,
             standard_error: e.standard_error,
             responses: e.responses as i64,
             infit: e.infit,
             outfit: e.outfit,
-        })
-        .collect();
+        });
+    }
+    let s = run.result.scale;
+    let scale = CalibratedScale {
+        spacing: s.spacing,
+        spacing_se: s.spacing_se,
+        spread: s.spread,
+    };
     state
         .db
-        .store_calibration(&rows, state.clock.now_ms())
+        .store_calibration(
+            &scale,
+            run.result.persons as i64,
+            &rows,
+            state.clock.now_ms(),
+        )
         .await?;
     Ok(())
 }
@@ -160,6 +228,7 @@ pub async fn item_analysis(
         .into_iter()
         .map(|a| Attempt {
             quiz_id: a.quiz_id,
+            quiz_version: a.quiz_hash,
             items: a
                 .items
                 .into_iter()

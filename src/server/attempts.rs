@@ -146,21 +146,35 @@ pub async fn start(state: &AppState, token: &str) -> Result<AttemptView, AppErro
     let seed = rand::rng().next_u64();
     let items =
         form::draw(&state.bank, quiz, seed).map_err(|e| AppError::internal("drawing a form", e))?;
-    // The scale is fixed now: the cut points of this quiz under the current
-    // calibration. Later calibrations do not move this attempt's levels.
+    // The scale is fixed now: the model of this quiz and of every served
+    // question under the current calibration. Later calibrations change
+    // neither this attempt's levels nor its questions' difficulties.
     let calibration = state
         .db
-        .calibration_map()
+        .calibration()
         .await
         .map_err(internal("loading calibrations"))?;
-    let (cuts, problem) = scoring::attempt_cut_points(&state.bank, quiz, &calibration)
-        .map_err(|e| AppError::internal("computing cut points", e))?;
+    let (model, used, problem) = scoring::attempt_model(&state.bank, quiz, &calibration)
+        .map_err(|e| AppError::internal("computing the scoring model", e))?;
     if let Some(problem) = problem {
-        tracing::warn!(quiz = %quiz.id, %problem, "the stored calibration puts this quiz's levels out of order; this attempt uses the authored levels' cut points (see `rung calibrate`)");
+        tracing::warn!(quiz = %quiz.id, %problem, "the stored calibration puts this quiz's levels out of order; this attempt uses the authored levels' model (see `rung calibrate`)");
     }
+    let item_models = items
+        .iter()
+        .map(|it| {
+            scoring::item_model(
+                &it.question,
+                &it.question.hash,
+                &used,
+                quiz.scoring.multiple,
+                &model.scale,
+            )
+        })
+        .collect();
     let policy = serde_json::to_string(&AttemptScoring {
         policy: quiz.scoring.clone(),
-        cuts,
+        model: Some(model),
+        items: Some(item_models),
     })
     .map_err(|e| AppError::internal("encoding a policy", e))?;
     let new = NewAttempt {
@@ -472,31 +486,32 @@ pub async fn finalize(
     let questions = questions(state, &attempt.id, &items).await?;
     let attempt_scoring: AttemptScoring = serde_json::from_str(&attempt.policy)
         .map_err(|e| AppError::internal("decoding a scoring policy", e))?;
-    let calibration = state
-        .db
-        .calibration_map()
-        .await
-        .map_err(internal("loading calibrations"))?;
+    let (model, item_models) = match (attempt_scoring.model, attempt_scoring.items) {
+        (Some(m), Some(i)) if i.len() == items.len() => (m, i),
+        // Started before models were stored: the authored levels' model.
+        _ => legacy_model(state, attempt, &items, &questions, &attempt_scoring.policy)?,
+    };
     let mut answers = Vec::with_capacity(items.len());
     for it in &items {
         answers.push(selected_ids(it)?);
     }
+    let answered: Vec<bool> = answers
+        .iter()
+        .map(|a| a.as_ref().is_some_and(|s| !s.is_empty()))
+        .collect();
+    let unreached = scoring::not_reached(&answered, status == AttemptStatus::TimedOut);
     let mut responses = Vec::with_capacity(items.len());
-    for (it, sel) in items.iter().zip(&answers) {
+    for (((it, sel), item), &nr) in items.iter().zip(&answers).zip(&item_models).zip(&unreached) {
         let q = questions.get(&it.question_hash).ok_or(AppError::Internal)?;
         responses.push(Response {
             question: &q.content,
             selected: sel.as_deref(),
             scored: it.scored,
-            params: scoring::item_params(
-                &q.content,
-                &it.question_hash,
-                &calibration,
-                attempt_scoring.policy.multiple,
-            ),
+            reached: !nr,
+            item: *item,
         });
     }
-    let report = scoring::score(&responses, &attempt_scoring);
+    let report = scoring::score(&responses, attempt_scoring.policy.multiple, &model);
     let json =
         serde_json::to_string(&report).map_err(|e| AppError::internal("encoding a report", e))?;
     let now = state.clock.now_ms();
@@ -519,6 +534,36 @@ pub async fn finalize(
         .await
         .map_err(internal("finalizing an attempt"))?;
     Ok(())
+}
+
+/// The model of an attempt stored before models were: the authored levels'
+/// model of its quiz in the current bank, or of the ladder alone if the quiz
+/// is gone.
+fn legacy_model(
+    state: &AppState,
+    attempt: &AttemptRow,
+    items: &[ItemRow],
+    questions: &HashMap<String, Arc<Question>>,
+    policy: &crate::server::bank::ScoringPolicy,
+) -> Result<(scoring::irt::ScoringModel, Vec<scoring::irt::ItemModel>), AppError> {
+    let none = scoring::Calibration::new();
+    let model = match state.bank.quiz(&attempt.quiz_id) {
+        Some(quiz) => scoring::quiz_model(&state.bank, quiz, &none)
+            .map_err(|e| AppError::internal("computing a legacy scoring model", e))?,
+        None => return Err(AppError::internal("scoring an attempt of a removed quiz", "no model stored")),
+    };
+    let mut models = Vec::with_capacity(items.len());
+    for it in items {
+        let q = questions.get(&it.question_hash).ok_or(AppError::Internal)?;
+        models.push(scoring::item_model(
+            q,
+            &it.question_hash,
+            &none,
+            policy.multiple,
+            &model.scale,
+        ));
+    }
+    Ok((model, models))
 }
 
 /// Finalize every attempt whose time is over. Safe to run on several

@@ -64,11 +64,13 @@ pub enum Command {
         #[command(subcommand)]
         from: ImportFrom,
     },
-    /// Estimate question difficulties from the finished attempts and store
-    /// them; scoring uses them from the next attempt on.
+    /// Estimate the spacing of the levels and the question difficulties
+    /// from the finished attempts and store them; scoring uses them from the
+    /// next attempt on.
     Calibrate {
-        /// Questions with fewer responses stay uncalibrated.
-        #[arg(long, default_value_t = 30)]
+        /// Questions with fewer responses help the estimate but stay
+        /// uncalibrated.
+        #[arg(long, default_value_t = 10)]
         min_responses: usize,
         /// Show the estimates without storing them.
         #[arg(long)]
@@ -81,18 +83,26 @@ pub enum Command {
         #[arg(long)]
         flagged: bool,
     },
-    /// Simulate candidates spread evenly over the six levels and report how
-    /// often the verdict finds their level.
+    /// Simulate candidates spread evenly over the measured levels, in a
+    /// world that departs from the scorer's model, and report how often the
+    /// verdict finds their level, beside an oracle that knows the truth.
     Simulate {
         /// The quiz id.
         #[arg(long)]
         quiz: String,
-        /// How many simulated candidates.
+        /// How many simulated candidates (each takes two forms).
         #[arg(long, default_value_t = 5000)]
         candidates: usize,
         /// Random seed (the same seed gives the same figures).
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The true worlds to simulate (comma-separated): rung, narrow,
+        /// wide, 2pl, guessing, not-reached, realistic, or all.
+        #[arg(long, value_delimiter = ',', default_value = "rung,realistic")]
+        truth: Vec<String>,
+        /// Print the calibration of the reported confidence, bin by bin.
+        #[arg(long)]
+        confidence: bool,
         /// Also simulate the quiz rescaled to these numbers of questions per
         /// level (comma-separated), to show accuracy against length.
         #[arg(long, value_delimiter = ',')]
@@ -139,8 +149,9 @@ pub enum ImportFrom {
         /// The topic of every imported question (a topic id of topics.toml).
         #[arg(long)]
         topic: String,
-        /// The ladder level, 1 to 6, of every imported question.
-        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6))]
+        /// The ladder level of every imported question (a measured level of
+        /// ladder.toml).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=12))]
         level: u8,
         /// Write to this file (it must not exist) instead of standard output.
         #[arg(long)]
@@ -221,8 +232,18 @@ pub async fn main() -> ExitCode {
             quiz,
             candidates,
             seed,
+            truth,
+            confidence,
             per_level,
-        }) => simulate(&cli.global, &quiz, candidates, seed, &per_level),
+        }) => simulate(
+            &cli.global,
+            &quiz,
+            candidates,
+            seed,
+            &truth,
+            confidence,
+            &per_level,
+        ),
         Some(Command::Calibrate {
             min_responses,
             dry_run,
@@ -311,14 +332,18 @@ async fn with_state(global: &Global) -> Result<super::state::AppState, ExitCode>
         .map_err(fail)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn simulate(
     global: &Global,
     quiz_id: &str,
     candidates: usize,
     seed: u64,
+    truths: &[String],
+    confidence: bool,
     per_level: &[u32],
 ) -> ExitCode {
-    use super::scoring::{simulate, Calibration};
+    use super::scoring::simulate::{self, Truth};
+    use super::scoring::Calibration;
     let options = offline_options();
     let bank = match startup::load_bank(&config(global, options.site_addr)) {
         Ok(b) => b,
@@ -328,6 +353,21 @@ fn simulate(
         eprintln!("error: there is no quiz `{quiz_id}`");
         return ExitCode::FAILURE;
     };
+    let mut worlds = Vec::new();
+    for t in truths {
+        if t == "all" {
+            worlds = Truth::all();
+            break;
+        }
+        match Truth::named(t) {
+            Some(w) => worlds.push(w),
+            None => {
+                let names: Vec<&str> = Truth::all().iter().map(|t| t.name).collect();
+                eprintln!("error: unknown truth `{t}`; expected {} or all", names.join(", "));
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let mut runs = vec![quiz.content.clone()];
     for &n in per_level {
         match simulate::scaled(&bank, quiz, n) {
@@ -338,46 +378,71 @@ fn simulate(
         }
     }
     println!(
-        "Simulated candidates: true levels 1-6 equally likely, ability uniform within the level; model difficulties (uncalibrated); seed {seed}."
+        "Simulated candidates: every reported level equally likely; each takes two forms; scored by rung (authored levels, uncalibrated) and by an oracle that knows the true parameters; seed {seed}."
     );
     println!(
-        "{:<28} {:>9} {:>10} {:>7} {:>8} {:>8} {:>9} {:>7}",
-        "quiz", "questions", "candidates", "exact", "within1", "band", "coverage", "se"
+        "{:<26} {:<12} {:>4} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6}",
+        "quiz", "truth", "qs", "exact", "within1", "consist", "oracle", "o-wi1", "o-cons", "conf", "band", "cover"
     );
     for q in &runs {
-        match simulate::simulate(&bank, q, &Calibration::new(), candidates, seed) {
-            Ok(r) => {
-                println!(
-                    "{:<28} {:>9} {:>10} {:>6.1}% {:>7.1}% {:>8.2} {:>8.1}% {:>7.2}",
-                    r.quiz_id,
-                    r.questions,
-                    r.candidates,
-                    100.0 * r.exact,
-                    100.0 * r.within_one,
-                    r.mean_band_levels,
-                    100.0 * r.band_coverage,
-                    r.mean_standard_error
-                );
-                if q.id == quiz.id {
-                    let by: Vec<String> = r
-                        .by_level
-                        .iter()
-                        .enumerate()
-                        .map(|(l, a)| {
-                            format!(
-                                "L{}: {:.0}%/{:.0}%",
-                                l + 1,
-                                100.0 * a.exact,
-                                100.0 * a.within_one
-                            )
-                        })
-                        .collect();
-                    println!("  by true level (exact/within one): {}", by.join("  "));
+        for truth in &worlds {
+            match simulate::simulate(&bank, q, &Calibration::new(), truth, candidates, seed) {
+                Ok(r) => {
+                    println!(
+                        "{:<26} {:<12} {:>4} {:>6.1}% {:>7.1}% {:>7.1}% {:>7.1}% {:>7.1}% {:>7.1}% {:>6.1}% {:>6.2} {:>5.1}%",
+                        r.quiz_id,
+                        r.truth,
+                        r.questions,
+                        100.0 * r.rung.exact,
+                        100.0 * r.rung.within_one,
+                        100.0 * r.rung.consistency,
+                        100.0 * r.oracle.exact,
+                        100.0 * r.oracle.within_one,
+                        100.0 * r.oracle.consistency,
+                        100.0 * r.mean_confidence,
+                        r.mean_band_levels,
+                        100.0 * r.band_coverage,
+                    );
+                    if confidence && q.id == quiz.id {
+                        let bins: Vec<String> = r
+                            .calibration
+                            .iter()
+                            .filter(|b| b.candidates > 0)
+                            .map(|b| {
+                                format!(
+                                    "{:.0}-{:.0}%: n={} stated {:.1}% actual {:.1}%",
+                                    100.0 * b.low,
+                                    100.0 * b.high,
+                                    b.candidates,
+                                    100.0 * b.stated,
+                                    100.0 * b.actual
+                                )
+                            })
+                            .collect();
+                        println!("    confidence: {}", bins.join("; "));
+                        let by: Vec<String> = r
+                            .by_level
+                            .iter()
+                            .map(|a| {
+                                format!(
+                                    "L{}: {:.0}%/{:.0}%",
+                                    a.level,
+                                    100.0 * a.exact,
+                                    100.0 * a.within_one
+                                )
+                            })
+                            .collect();
+                        println!(
+                            "    by true level (exact/within one): {}; person fit flagged {:.1}%",
+                            by.join("  "),
+                            100.0 * r.person_fit_flagged
+                        );
+                    }
                 }
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
             }
         }
     }
@@ -409,8 +474,8 @@ async fn calibrate(
         return ExitCode::SUCCESS;
     }
     println!(
-        "ability distribution: mean {:.2}, sd {:.2} logits",
-        r.population_mean, r.population_sd
+        "levels {:.2} ± {:.2} logits apart, spread {:.2} within a level; ability distribution: mean {:.2}, sd {:.2} logits",
+        r.scale.spacing, r.scale.spacing_se, r.scale.spread, r.population_mean, r.population_sd
     );
     println!(
         "{:<44} {:>5} {:>6} {:>6} {:>13} {:>8} {:>6} {:>6}  flag",
@@ -419,7 +484,11 @@ async fn calibrate(
     let mut items: Vec<_> = r.items.iter().collect();
     items.sort_by(|a, b| a.difficulty.total_cmp(&b.difficulty));
     for e in items {
-        let (id, level) = run.questions.get(&e.key).cloned().unwrap_or_default();
+        let (id, level) = run
+            .questions
+            .get(&e.key)
+            .map(|q| (q.question_id.clone(), q.level))
+            .unwrap_or_default();
         println!(
             "{:<44} {:>5} {:>6} {:>6.2} {:>6.2} ± {:<4.2} {:>8.1} {:>6.2} {:>6.2}  {}",
             id,
@@ -443,12 +512,26 @@ async fn calibrate(
         return ExitCode::SUCCESS;
     }
     // Would any quiz's levels come out of order under this calibration?
-    let mut calibration: super::scoring::Calibration =
-        state.db.calibration_map().await.unwrap_or_default();
-    calibration.extend(r.items.iter().map(|e| (e.key.clone(), e.difficulty)));
+    let mut calibration = super::scoring::Calibration::new();
+    calibration.scale = Some(super::scoring::CalibratedScale {
+        spacing: r.scale.spacing,
+        spacing_se: r.scale.spacing_se,
+        spread: r.scale.spread,
+    });
+    for e in &r.items {
+        if let Some(q) = run.questions.get(&e.key) {
+            calibration.items.insert(
+                (q.hash.clone(), q.policy),
+                super::scoring::ItemCalibration {
+                    difficulty: e.difficulty,
+                    standard_error: e.standard_error,
+                },
+            );
+        }
+    }
     for quiz in &state.bank.quizzes {
-        if let Ok((_, Some(problem))) =
-            super::scoring::attempt_cut_points(&state.bank, quiz, &calibration)
+        if let Ok((_, _, Some(problem))) =
+            super::scoring::attempt_model(&state.bank, quiz, &calibration)
         {
             println!(
                 "warning: quiz `{}`: with these difficulties {problem}; its attempts keep the authored levels' cut points until the questions flagged above are re-levelled or rewritten",
@@ -478,8 +561,9 @@ async fn items(state: &super::state::AppState, flagged_only: bool) -> ExitCode {
     };
     for q in &reliability {
         println!(
-            "quiz {}: {} attempts, {} scored questions, mean {:.1} (sd {:.1}), KR-20 {}, SEM {}",
+            "quiz {} (version {}): {} attempts, {} scored questions, mean {:.1} (sd {:.1}), KR-20 {}, SEM {}",
             q.quiz_id,
+            &q.version[..q.version.len().min(8)],
             q.attempts,
             q.items,
             q.mean,

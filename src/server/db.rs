@@ -141,6 +141,8 @@ pub enum SaveOutcome {
 #[derive(Debug, Clone)]
 pub struct CalibrationRow {
     pub question_hash: String,
+    /// `all_or_nothing` or `partial`: how its select-all answers were scored.
+    pub multiple_policy: String,
     pub question_id: String,
     pub difficulty: f64,
     pub standard_error: f64,
@@ -154,6 +156,8 @@ pub struct CalibrationRow {
 pub struct FinishedItemRow {
     pub attempt_id: String,
     pub quiz_id: String,
+    pub quiz_hash: String,
+    pub status: String,
     pub policy: String,
     pub position: i64,
     pub question_hash: String,
@@ -483,28 +487,78 @@ impl Db {
 
     // ---- calibrations -----------------------------------------------------
 
-    /// The calibrated difficulty of every calibrated question version.
-    pub async fn calibration_map(&self) -> DbResult<std::collections::HashMap<String, f64>> {
-        let rows = sqlx::query("SELECT question_hash, difficulty FROM calibrations")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(DbError::from)
+    /// The stored calibration: the scale and every calibrated question
+    /// version, by scoring policy.
+    pub async fn calibration(&self) -> DbResult<crate::server::scoring::Calibration> {
+        use crate::server::bank::MultiplePolicy;
+        use crate::server::scoring::{CalibratedScale, Calibration, ItemCalibration};
+        let mut out = Calibration::new();
+        let scale = sqlx::query(
+            "SELECT spacing, spacing_se, spread FROM calibration_scale WHERE id = 'current'",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(r) = scale {
+            out.scale = Some(CalibratedScale {
+                spacing: r.try_get("spacing")?,
+                spacing_se: r.try_get("spacing_se")?,
+                spread: r.try_get("spread")?,
+            });
+        }
+        let rows = sqlx::query(
+            "SELECT question_hash, multiple_policy, difficulty, standard_error FROM item_calibrations",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let policy: String = r.try_get("multiple_policy")?;
+            let policy = MultiplePolicy::parse(&policy)
+                .ok_or_else(|| DbError::Corrupt(format!("scoring policy `{policy}`")))?;
+            out.items.insert(
+                (r.try_get("question_hash")?, policy),
+                ItemCalibration {
+                    difficulty: r.try_get("difficulty")?,
+                    standard_error: r.try_get("standard_error")?,
+                },
+            );
+        }
+        Ok(out)
     }
 
-    /// Store a calibration run: new rows replace the old ones.
-    pub async fn store_calibration(&self, rows: &[CalibrationRow], now: i64) -> DbResult<()> {
+    /// Store a calibration run. It replaces the previous one whole: every
+    /// run places all questions on a scale of its own.
+    pub async fn store_calibration(
+        &self,
+        scale: &crate::server::scoring::CalibratedScale,
+        persons: i64,
+        rows: &[CalibrationRow],
+        now: i64,
+    ) -> DbResult<()> {
         let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM item_calibrations")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM calibration_scale")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO calibration_scale (id, spacing, spacing_se, spread, persons, calibrated_at) \
+             VALUES ('current', $1, $2, $3, $4, $5)",
+        )
+        .bind(scale.spacing)
+        .bind(scale.spacing_se)
+        .bind(scale.spread)
+        .bind(persons)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         for c in rows {
             sqlx::query(
-                "INSERT INTO calibrations (question_hash, question_id, difficulty, standard_error, responses, infit, outfit, calibrated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (question_hash) DO UPDATE SET \
-                 difficulty = excluded.difficulty, standard_error = excluded.standard_error, responses = excluded.responses, \
-                 infit = excluded.infit, outfit = excluded.outfit, calibrated_at = excluded.calibrated_at",
+                "INSERT INTO item_calibrations (question_hash, multiple_policy, question_id, difficulty, standard_error, responses, infit, outfit, calibrated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(&c.question_hash)
+            .bind(&c.multiple_policy)
             .bind(&c.question_id)
             .bind(c.difficulty)
             .bind(c.standard_error)
@@ -523,7 +577,7 @@ impl Db {
     /// form order.
     pub async fn finished_items(&self) -> DbResult<Vec<FinishedItemRow>> {
         let rows = sqlx::query(
-            "SELECT a.id, a.quiz_id, a.policy, it.position, it.question_hash, it.scored, it.selected \
+            "SELECT a.id, a.quiz_id, a.quiz_hash, a.status, a.policy, it.position, it.question_hash, it.scored, it.selected \
              FROM attempts a JOIN attempt_items it ON it.attempt_id = a.id \
              WHERE a.status IN ('submitted', 'timed_out') ORDER BY a.id, it.position",
         )
@@ -532,13 +586,15 @@ impl Db {
         rows.iter()
             .map(|r| {
                 Ok(FinishedItemRow {
-                    attempt_id: r.try_get(0)?,
-                    quiz_id: r.try_get(1)?,
-                    policy: r.try_get(2)?,
-                    position: r.try_get(3)?,
-                    question_hash: r.try_get(4)?,
-                    scored: r.try_get::<i64, _>(5)? != 0,
-                    selected: r.try_get(6)?,
+                    attempt_id: r.try_get("id")?,
+                    quiz_id: r.try_get("quiz_id")?,
+                    quiz_hash: r.try_get("quiz_hash")?,
+                    status: r.try_get("status")?,
+                    policy: r.try_get("policy")?,
+                    position: r.try_get("position")?,
+                    question_hash: r.try_get("question_hash")?,
+                    scored: r.try_get::<i64, _>("scored")? != 0,
+                    selected: r.try_get("selected")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

@@ -29,38 +29,51 @@ pub enum DrawError {
     },
     #[error("pilot question `{0}` is not in the bank")]
     MissingPilot(String),
+    #[error("quiz `{quiz}`: the exclusion groups leave too few questions of topic `{topic}` at level {level} for a form")]
+    Groups {
+        quiz: String,
+        topic: String,
+        level: u8,
+    },
 }
 
+/// How many times a form is redrawn when exclusion groups leave a cell
+/// short (possible only for cells the linter warns about).
+const ATTEMPTS: usize = 50;
+
 /// Draw a form: for each cell, `count` distinct questions chosen uniformly
-/// at random; then pilot questions; then the order and each question's
-/// options shuffled if the quiz says so (pinned options keep their place).
+/// at random, never two of one exclusion group on the form; then pilot
+/// questions; then the order and each question's options shuffled if the
+/// quiz says so (pinned options keep their place).
 pub fn draw(bank: &Bank, quiz: &QuizContent, seed: u64) -> Result<Vec<FormItem>, DrawError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut picked: Vec<(Arc<Question>, bool)> = Vec::new();
-    for d in &quiz.draws {
-        let pool: Vec<&Arc<Question>> = bank
-            .cell(&d.topic, d.level)
-            .filter(|q| !quiz.pilot.contains(&q.id))
-            .collect();
-        if pool.len() < d.count as usize {
-            return Err(DrawError::NotEnough {
-                quiz: quiz.id.clone(),
-                topic: d.topic.clone(),
-                level: d.level.get(),
-                needed: d.count,
-                available: pool.len(),
-            });
-        }
-        for q in pool.choose_multiple(&mut rng, d.count as usize) {
-            picked.push((Arc::clone(q), true));
-        }
-    }
+    let mut pilots: Vec<Arc<Question>> = Vec::new();
     for id in &quiz.pilot {
         let q = bank
             .question(id)
             .ok_or_else(|| DrawError::MissingPilot(id.clone()))?;
-        picked.push((Arc::clone(q), false));
+        pilots.push(Arc::clone(q));
     }
+    let mut short = None;
+    let mut picked = None;
+    for _ in 0..ATTEMPTS {
+        match draw_cells(bank, quiz, &pilots, &mut rng)? {
+            Ok(p) => {
+                picked = Some(p);
+                break;
+            }
+            Err(cell) => short = Some(cell),
+        }
+    }
+    let Some(mut picked) = picked else {
+        let (topic, level) = short.unwrap_or_default();
+        return Err(DrawError::Groups {
+            quiz: quiz.id.clone(),
+            topic,
+            level,
+        });
+    };
+    picked.extend(pilots.into_iter().map(|q| (q, false)));
     if quiz.shuffle_questions {
         picked.shuffle(&mut rng);
     }
@@ -75,6 +88,53 @@ pub fn draw(bank: &Bank, quiz: &QuizContent, seed: u64) -> Result<Vec<FormItem>,
             }
         })
         .collect())
+}
+
+type Picked = Vec<(Arc<Question>, bool)>;
+
+/// One try at the scored questions of a form. The outer error is a cell
+/// the bank cannot fill at all; the inner one a cell the exclusion groups
+/// left short on this try (topic, level).
+fn draw_cells(
+    bank: &Bank,
+    quiz: &QuizContent,
+    pilots: &[Arc<Question>],
+    rng: &mut ChaCha8Rng,
+) -> Result<Result<Picked, (String, u8)>, DrawError> {
+    let mut taken: Vec<&str> = pilots.iter().filter_map(|q| q.group.as_deref()).collect();
+    let mut picked: Picked = Vec::new();
+    for d in &quiz.draws {
+        let pool: Vec<&Arc<Question>> = bank
+            .cell(&d.topic, d.level)
+            .filter(|q| !quiz.pilot.contains(&q.id))
+            .collect();
+        if pool.len() < d.count as usize {
+            return Err(DrawError::NotEnough {
+                quiz: quiz.id.clone(),
+                topic: d.topic.clone(),
+                level: d.level.get(),
+                needed: d.count,
+                available: pool.len(),
+            });
+        }
+        let mut free: Vec<&Arc<Question>> = pool
+            .into_iter()
+            .filter(|q| q.group.as_deref().is_none_or(|g| !taken.contains(&g)))
+            .collect();
+        for _ in 0..d.count {
+            let Some(&q) = free.choose(rng) else {
+                return Ok(Err((d.topic.clone(), d.level.get())));
+            };
+            if let Some(g) = q.group.as_deref() {
+                taken.push(g);
+                free.retain(|o| o.group.as_deref() != Some(g));
+            } else {
+                free.retain(|o| !Arc::ptr_eq(o, q));
+            }
+            picked.push((Arc::clone(q), true));
+        }
+    }
+    Ok(Ok(picked))
 }
 
 /// Shuffle the unpinned options among the unpinned positions.
@@ -97,6 +157,24 @@ mod tests {
     use super::*;
     use crate::server::bank::load_files;
     use std::path::{Path, PathBuf};
+
+    pub(crate) const LADDER: &str = r#"
+name = "Test"
+[[level]]
+number = 1
+name = "One"
+measured = true
+security_knowledge = "Knows."
+[[level]]
+number = 2
+name = "Two"
+measured = true
+threat_fluency = "Attacks."
+[[level]]
+number = 3
+name = "Three"
+measured = false
+"#;
 
     pub(crate) fn sample_bank() -> Bank {
         let mut questions = String::new();
@@ -132,6 +210,7 @@ draw = [{ topic = "pki", level = 1, count = 2 }, { topic = "pki", level = 2, cou
         let loaded = load_files(
             root,
             vec![
+                (PathBuf::from("/bank/ladder.toml"), LADDER.into()),
                 (
                     PathBuf::from("/bank/topics.toml"),
                     "[[topic]]\nid = \"pki\"\nname = \"PKI\"\n".into(),
@@ -188,5 +267,42 @@ draw = [{ topic = "pki", level = 1, count = 2 }, { topic = "pki", level = 2, cou
                 assert_eq!(sorted, ["a", "b", "c", "none"]);
             }
         }
+    }
+
+    #[test]
+    fn two_questions_of_one_group_never_share_a_form() {
+        let mut questions = String::new();
+        for n in 0..6 {
+            let group = if n < 3 { "group = \"samesite\"\n" } else { "" };
+            questions.push_str(&format!(
+                "[[question]]\nid = \"g-{n}\"\ntopic = \"pki\"\nlevel = 1\nkind = \"single\"\n{group}prompt = \"Grouped question number {n} about a thing?\"\nexplanation = \"x\"\nreferences = [\"https://example.org\"]\noptions = [{{ id = \"a\", text = \"A{n}\", correct = true }}, {{ id = \"b\", text = \"B{n}\" }}]\n\n"
+            ));
+        }
+        let quiz = "id = \"t\"\ntitle = \"T\"\nduration_minutes = 25\ndraw = [{ topic = \"pki\", level = 1, count = 4 }]\n";
+        let loaded = load_files(
+            Path::new("/bank"),
+            vec![
+                (PathBuf::from("/bank/ladder.toml"), LADDER.into()),
+                (PathBuf::from("/bank/topics.toml"), "[[topic]]\nid = \"pki\"\nname = \"PKI\"\n".into()),
+                (PathBuf::from("/bank/questions/g.toml"), questions),
+                (PathBuf::from("/bank/blueprints/t.toml"), quiz.into()),
+            ],
+        );
+        assert!(loaded.is_ok(), "{}", loaded.report.render());
+        let bank = loaded.bank;
+        let quiz = bank.quiz("t").unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for seed in 0..200 {
+            let form = draw(&bank, quiz, seed).unwrap();
+            assert_eq!(form.len(), 4);
+            let grouped = form
+                .iter()
+                .filter(|i| i.question.group.as_deref() == Some("samesite"))
+                .count();
+            assert_eq!(grouped, 1, "seed {seed}");
+            seen.extend(form.iter().map(|i| i.question.id.clone()));
+        }
+        // Each grouped question still gets its turn.
+        assert_eq!(seen.len(), 6);
     }
 }

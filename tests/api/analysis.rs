@@ -3,6 +3,8 @@
 use crate::helpers::{json_body, key_for, TestApp};
 use crate::on_both_databases;
 use reqwest::StatusCode;
+use rung::server::bank::MultiplePolicy;
+use rung::server::scoring::CalibratedScale;
 use rung::server::{analysis, attempts};
 use serde_json::json;
 
@@ -153,46 +155,99 @@ async fn item_analysis_counts_responses_and_calibration_feeds_later_attempts(app
     let per_attempt = app.state.bank.quiz("standard").unwrap().question_count() as u64;
     assert_eq!(total, 40 * per_attempt);
 
-    let before = app.state.db.calibration_map().await.unwrap();
+    let before = app.state.db.calibration().await.unwrap();
     assert!(before.is_empty());
     let run = analysis::calibrate(&app.state, 5).await.unwrap();
     assert_eq!(run.result.persons, 40);
     assert!(!run.result.items.is_empty());
     analysis::store(&app.state, &run).await.unwrap();
-    let stored = app.state.db.calibration_map().await.unwrap();
-    assert_eq!(stored.len(), run.result.items.len());
+    let stored = app.state.db.calibration().await.unwrap();
+    assert_eq!(stored.items.len(), run.result.items.len());
+    let scale = stored.scale.expect("the scale is stored");
+    assert!((scale.spacing - run.result.scale.spacing).abs() < 1e-12);
     // Recalibrating replaces rows instead of duplicating them.
     analysis::store(&app.state, &run).await.unwrap();
     assert_eq!(
-        app.state.db.calibration_map().await.unwrap().len(),
-        stored.len()
+        app.state.db.calibration().await.unwrap().items.len(),
+        stored.items.len()
     );
-    // A later attempt is scored with the calibrated difficulties.
+    // A later attempt is scored with the calibrated difficulties and scale.
     let token = finish(&app, "After calibration", |_| true).await;
     let attempt = attempt_of(&app, &token).await;
     let report: rung::server::scoring::ScoreReport =
         serde_json::from_str(attempt.result.as_deref().unwrap()).unwrap();
     let items = app.state.db.items(&attempt.id).await.unwrap();
-    let used_calibration = items.iter().zip(&report.params).any(|(it, (b, _))| {
-        stored
-            .get(&it.question_hash)
-            .is_some_and(|c| (c - b).abs() < 1e-12)
+    let used_calibration = items.iter().zip(&report.models).any(|(it, m)| {
+        let calibrated = stored
+            .items
+            .get(&(it.question_hash.clone(), MultiplePolicy::AllOrNothing));
+        match (calibrated, m) {
+            (Some(c), Some(m)) => m.difficulty == Some(c.difficulty),
+            _ => false,
+        }
     });
-    assert!(used_calibration, "{:?}", report.params);
+    assert!(used_calibration, "{:?}", report.models);
+    assert!((report.verdict.spacing - scale.spacing).abs() < 0.3);
 }
 
-/// A calibration that measures level-5 questions as the easiest of all
-/// would put the levels out of order: candidates still start and finish,
-/// on the authored levels' cut points.
-async fn a_calibration_with_levels_out_of_order_does_not_block_candidates(app: TestApp) {
+/// B3 of the scoring review: an attempt's cut points were fixed at start
+/// but its questions' difficulties were re-read at finalize, so a
+/// calibration stored while it ran mixed two scales. The whole model is
+/// now fixed at start.
+async fn a_calibration_stored_during_an_attempt_does_not_change_how_it_is_scored(app: TestApp) {
+    let token = app.invite("Running").await;
+    attempts::start(&app.state, &token).await.unwrap();
+    let at_start: rung::server::scoring::AttemptScoring =
+        serde_json::from_str(&attempt_of(&app, &token).await.policy).unwrap();
+    // Meanwhile, every question is calibrated far from its level.
     let rows: Vec<rung::server::db::CalibrationRow> = app
         .state
         .bank
         .questions
         .iter()
-        .filter(|q| q.level.get() == 5)
         .map(|q| rung::server::db::CalibrationRow {
             question_hash: q.hash.clone(),
+            multiple_policy: "all_or_nothing".into(),
+            question_id: q.id.clone(),
+            difficulty: 3.0,
+            standard_error: 0.2,
+            responses: 100,
+            infit: 1.0,
+            outfit: 1.0,
+        })
+        .collect();
+    let scale = CalibratedScale {
+        spacing: 0.5,
+        spacing_se: 0.01,
+        spread: 0.1,
+    };
+    app.state.db.store_calibration(&scale, 100, &rows, 0).await.unwrap();
+    attempts::submit(&app.state, &token, vec![]).await.unwrap();
+    let attempt = attempt_of(&app, &token).await;
+    let report: rung::server::scoring::ScoreReport =
+        serde_json::from_str(attempt.result.as_deref().unwrap()).unwrap();
+    let served: Vec<_> = at_start.items.clone().unwrap().into_iter().map(Some).collect();
+    assert_eq!(report.models, served);
+    assert!(report.models.iter().flatten().all(|m| m.difficulty.is_none()));
+    let model = at_start.model.unwrap();
+    assert_eq!(report.verdict.cut_points.len(), model.top());
+    assert!(model.cuts.iter().any(|c| *c == report.verdict.cut_points));
+}
+
+/// A calibration that measures the top level's questions as the easiest
+/// of all would put the levels out of order: candidates still start and
+/// finish, on the authored levels' model.
+async fn a_calibration_with_levels_out_of_order_does_not_block_candidates(app: TestApp) {
+    let top = app.state.bank.ladder.top();
+    let rows: Vec<rung::server::db::CalibrationRow> = app
+        .state
+        .bank
+        .questions
+        .iter()
+        .filter(|q| q.level.get() == top)
+        .map(|q| rung::server::db::CalibrationRow {
+            question_hash: q.hash.clone(),
+            multiple_policy: "all_or_nothing".into(),
             question_id: q.id.clone(),
             difficulty: -8.0,
             standard_error: 0.3,
@@ -201,19 +256,24 @@ async fn a_calibration_with_levels_out_of_order_does_not_block_candidates(app: T
             outfit: 1.0,
         })
         .collect();
-    app.state.db.store_calibration(&rows, 0).await.unwrap();
+    let scale = CalibratedScale {
+        spacing: 1.2,
+        spacing_se: 0.05,
+        spread: 0.7,
+    };
+    app.state.db.store_calibration(&scale, 100, &rows, 0).await.unwrap();
     let token = finish(&app, "Unordered", |_| true).await;
     let attempt = attempt_of(&app, &token).await;
     let scoring: rung::server::scoring::AttemptScoring =
         serde_json::from_str(&attempt.policy).unwrap();
     let quiz = app.state.bank.quiz("standard").unwrap();
-    let authored = rung::server::scoring::quiz_cut_points(
+    let authored = rung::server::scoring::quiz_model(
         &app.state.bank,
         quiz,
         &rung::server::scoring::Calibration::new(),
     )
     .unwrap();
-    assert_eq!(scoring.cuts, authored);
+    assert_eq!(scoring.model, Some(authored));
     assert_eq!(attempt.status, "submitted");
 }
 
@@ -221,5 +281,6 @@ on_both_databases!(
     a_report_needs_a_session_and_hides_answers_until_the_end,
     a_finished_attempt_reports_a_verdict_breakdowns_and_the_review,
     item_analysis_counts_responses_and_calibration_feeds_later_attempts,
+    a_calibration_stored_during_an_attempt_does_not_change_how_it_is_scored,
     a_calibration_with_levels_out_of_order_does_not_block_candidates,
 );

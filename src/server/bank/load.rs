@@ -1,18 +1,19 @@
 //! Loading a bank directory: every file parsed, every problem collected.
 //!
 //! Layout of a bank directory:
+//! - `ladder.toml`: the ladder's levels (`[[level]]`) and which a quiz measures,
 //! - `topics.toml`: the topics (`[[topic]]`),
 //! - `questions/**/*.toml`: questions (`[[question]]`),
 //! - `blueprints/**/*.toml`: quiz definitions, one per file.
 //!
 //! Other `.toml` files are errors (a misplaced file would otherwise be
 //! silently ignored); files of other types are ignored. Files are read in
-//! three passes (topics, questions, blueprints) so every check can see what
-//! it depends on.
+//! four passes (ladder, topics, questions, blueprints) so every check can see
+//! what it depends on.
 
 use super::diag::{Diagnostic, Loc, Report, Sources};
 use super::model::{
-    Bank, Draw, MultiplePolicy, OptionContent, Question, QuestionContent, QuestionLocs, Quiz,
+    Bank, Draw, Ladder, LadderLevel, MultiplePolicy, OptionContent, Question, QuestionContent, QuestionLocs, Quiz,
     QuizContent, ScoringPolicy, Topic,
 };
 use super::read::{list, nearest, Fields, Sink, Span, MISSING_KEY};
@@ -37,6 +38,19 @@ impl Loaded {
     }
 }
 
+pub const LADDER_FILE_KEYS: &[&str] = &["name", "source", "level"];
+pub const LADDER_LEVEL_KEYS: &[&str] = &[
+    "number",
+    "name",
+    "measured",
+    "summary",
+    "security_knowledge",
+    "threat_fluency",
+    "impact",
+    "communication",
+    "mentorship",
+    "scope",
+];
 pub const TOPIC_FILE_KEYS: &[&str] = &["topic"];
 pub const TOPIC_KEYS: &[&str] = &["id", "name", "description"];
 pub const QUESTION_FILE_KEYS: &[&str] = &["question"];
@@ -51,6 +65,7 @@ pub const QUESTION_KEYS: &[&str] = &[
     "explanation",
     "references",
     "tags",
+    "group",
 ];
 pub const OPTION_KEYS: &[&str] = &["id", "text", "correct", "pinned"];
 pub const QUIZ_KEYS: &[&str] = &[
@@ -66,13 +81,13 @@ pub const QUIZ_KEYS: &[&str] = &[
 ];
 pub const DRAW_KEYS: &[&str] = &["topic", "level", "count"];
 pub const SCORING_KEYS: &[&str] = &["multiple", "thresholds"];
-pub const LEVEL_KEYS: &[&str] = &["1", "2", "3", "4", "5", "6"];
 pub const KIND_NAMES: &[&str] = &["single", "multiple", "true_false"];
 pub const MAX_OPTIONS: usize = 8;
 
 /// What a file holds, by where it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FileKind {
+    Ladder,
     Topics,
     Questions,
     Blueprint,
@@ -84,6 +99,7 @@ fn classify(relative: &Path) -> FileKind {
         .components()
         .map(|c| c.as_os_str().to_string_lossy());
     match (parts.next().as_deref(), parts.next()) {
+        (Some("ladder.toml"), None) => FileKind::Ladder,
         (Some("topics.toml"), None) => FileKind::Topics,
         (Some("questions"), Some(_)) => FileKind::Questions,
         (Some("blueprints"), Some(_)) => FileKind::Blueprint,
@@ -149,6 +165,16 @@ pub fn load_files(root: &Path, files: Vec<(PathBuf, String)>) -> Loaded {
     let mut diags = Vec::new();
     let mut ctx = Ctx::default();
 
+    if !kinds.iter().any(|k| k.1 == FileKind::Ladder) {
+        let id = sources.add(root.join("ladder.toml"), String::new());
+        diags.push(Diagnostic::error(
+            Loc {
+                file: id,
+                span: 0..0,
+            },
+            "the bank has no ladder.toml: declare the ladder's levels there with [[level]] tables (number, name, measured)",
+        ));
+    }
     if !kinds.iter().any(|k| k.1 == FileKind::Topics) {
         let id = sources.add(root.join("topics.toml"), String::new());
         diags.push(Diagnostic::error(
@@ -163,11 +189,16 @@ pub fn load_files(root: &Path, files: Vec<(PathBuf, String)>) -> Loaded {
         if kind == FileKind::Stray {
             diags.push(Diagnostic::error(
                 Loc { file: id, span: 0..0 },
-                "this file is neither topics.toml nor under questions/ or blueprints/, so nothing would read it",
+                "this file is neither ladder.toml, topics.toml nor under questions/ or blueprints/, so nothing would read it",
             ));
         }
     }
-    for pass in [FileKind::Topics, FileKind::Questions, FileKind::Blueprint] {
+    for pass in [
+        FileKind::Ladder,
+        FileKind::Topics,
+        FileKind::Questions,
+        FileKind::Blueprint,
+    ] {
         for &(id, _) in kinds.iter().filter(|k| k.1 == pass) {
             let file = sources.get(id);
             let (doc, syntax) = DeTable::parse_recoverable(&file.text);
@@ -186,6 +217,7 @@ pub fn load_files(root: &Path, files: Vec<(PathBuf, String)>) -> Loaded {
                 diags: &mut semantic,
             };
             match pass {
+                FileKind::Ladder => ctx.ladder_file(&mut sink, doc.get_ref()),
                 FileKind::Topics => ctx.topics_file(&mut sink, doc.get_ref()),
                 FileKind::Questions => ctx.questions_file(&mut sink, doc.get_ref()),
                 _ => ctx.blueprint_file(&mut sink, doc.get_ref()),
@@ -206,11 +238,11 @@ pub fn load_files(root: &Path, files: Vec<(PathBuf, String)>) -> Loaded {
 
     let questions: Vec<Arc<Question>> = ctx.questions.into_iter().map(Arc::new).collect();
     let quizzes = ctx.quizzes.into_iter().map(Arc::new).collect();
-    let bank = Bank::new(ctx.topics, questions, quizzes);
+    let bank = Bank::new(ctx.ladder, ctx.topics, questions, quizzes);
     // The thresholds must give a scale: above guessing, levels in order.
     for quiz in &bank.quizzes {
         let uncalibrated = crate::server::scoring::Calibration::new();
-        if let Err(e) = crate::server::scoring::quiz_cut_points(&bank, quiz, &uncalibrated) {
+        if let Err(e) = crate::server::scoring::quiz_model(&bank, quiz, &uncalibrated) {
             if let Some(loc) = &quiz.thresholds_loc {
                 diags.push(Diagnostic::error(
                     loc.clone(),
@@ -229,6 +261,10 @@ pub fn load_files(root: &Path, files: Vec<(PathBuf, String)>) -> Loaded {
 
 #[derive(Default)]
 struct Ctx {
+    ladder: Ladder,
+    /// Whether ladder.toml was read without errors (levels are checked
+    /// against it only then).
+    ladder_ok: bool,
     topics: Vec<Topic>,
     topic_locs: HashMap<String, Loc>,
     questions: Vec<Question>,
@@ -239,17 +275,13 @@ struct Ctx {
     quiz_locs: HashMap<String, Loc>,
 }
 
-/// A parsed level, or an error at its value.
-fn level(sink: &mut Sink<'_>, l: Option<Spanned<i64>>) -> Option<Level> {
-    let l = l?;
-    let parsed = Level::new(*l.get_ref());
-    if parsed.is_none() {
-        sink.error(
-            l.span(),
-            format!("level must be 1 to 6, not {}", l.get_ref()),
-        );
+/// "levels 1 to 4", "level 1".
+fn levels_phrase(top: u8) -> String {
+    if top == 1 {
+        "level 1".into()
+    } else {
+        format!("levels 1 to {top}")
     }
-    parsed
 }
 
 /// An error for an unknown name, with the nearest known one as a hint.
@@ -262,6 +294,139 @@ fn unknown(sink: &mut Sink<'_>, what: &str, s: &Spanned<String>, known: &[&str],
 }
 
 impl Ctx {
+    /// A level that questions and draws may use: on the ladder and measured
+    /// by a knowledge quiz. Any other value is an error at the value.
+    fn measured_level(&self, sink: &mut Sink<'_>, l: Option<Spanned<i64>>) -> Option<Level> {
+        let l = l?;
+        let n = *l.get_ref();
+        let Some(level) = Level::new(n) else {
+            sink.error(
+                l.span(),
+                format!("level must be 1 to {}, not {n}", Level::LIMIT),
+            );
+            return None;
+        };
+        if !self.ladder_ok {
+            return Some(level);
+        }
+        let top = self.ladder.top();
+        match self.ladder.level(level) {
+            None => {
+                sink.error(
+                    l.span(),
+                    format!(
+                        "level {n} is not on the ladder: ladder.toml declares {}",
+                        levels_phrase(self.ladder.max())
+                    ),
+                );
+                None
+            }
+            Some(def) if !def.measured => {
+                sink.error(
+                    l.span(),
+                    format!(
+                        "level {n} is not measured by a knowledge quiz (ladder.toml says `measured = false`: it is decided on impact and scope); use {}, the level the question really measures",
+                        levels_phrase(top)
+                    ),
+                );
+                None
+            }
+            Some(_) => Some(level),
+        }
+    }
+
+    fn ladder_file(&mut self, sink: &mut Sink<'_>, doc: &DeTable<'_>) {
+        let errors_before = sink.diags.len();
+        let file = Fields::new(sink, doc, 0..0, "ladder.toml", LADDER_FILE_KEYS);
+        let name = file.string(sink, "name", true);
+        file.string(sink, "source", false);
+        let mut levels: Vec<LadderLevel> = Vec::new();
+        let mut measured_spans: Vec<(u8, bool, Span)> = Vec::new();
+        for (table, span) in file.tables(sink, "level", true) {
+            let f = Fields::new(sink, table, span.clone(), "level", LADDER_LEVEL_KEYS);
+            let number = f.integer(sink, "number", true);
+            let level_name = f.string(sink, "name", true);
+            let measured = f.boolean(sink, "measured", true);
+            let summary = f.string(sink, "summary", false);
+            let mut descriptors = Vec::new();
+            for column in Ladder::COLUMNS {
+                if let Some(text) = f.string(sink, column, false) {
+                    descriptors.push((column.to_string(), text.into_inner()));
+                }
+            }
+            let (Some(number), Some(level_name), Some(measured)) = (number, level_name, measured)
+            else {
+                continue;
+            };
+            let expected = levels.len() as i64 + 1;
+            if *number.get_ref() != expected {
+                sink.error(
+                    number.span(),
+                    format!(
+                        "levels are numbered 1, 2, 3, ... in order: this one should be {expected}, not {}",
+                        number.get_ref()
+                    ),
+                );
+                continue;
+            }
+            let Some(level) = Level::new(expected) else {
+                sink.error(
+                    number.span(),
+                    format!("a ladder may have at most {} levels", Level::LIMIT),
+                );
+                continue;
+            };
+            if *measured.get_ref()
+                && !descriptors
+                    .iter()
+                    .any(|(c, _)| Ladder::OBSERVED.contains(&c.as_str()))
+            {
+                sink.error(
+                    span.clone(),
+                    format!(
+                        "level {expected} is measured, but describes neither `security_knowledge` nor `threat_fluency`, the columns a knowledge quiz observes"
+                    ),
+                );
+            }
+            measured_spans.push((level.get(), *measured.get_ref(), measured.span()));
+            levels.push(LadderLevel {
+                level,
+                name: level_name.into_inner(),
+                measured: *measured.get_ref(),
+                summary: summary.map(Spanned::into_inner).unwrap_or_default(),
+                descriptors,
+            });
+        }
+        // A quiz tells levels apart from the bottom up: the measured levels
+        // are 1 to some top level, with no gap.
+        let top = measured_spans
+            .iter()
+            .take_while(|(_, measured, _)| *measured)
+            .count();
+        if top == 0 && !levels.is_empty() {
+            sink.error(
+                file.span(),
+                "no level is `measured = true`: a quiz needs at least level 1 to measure",
+            );
+        }
+        for (n, measured, span) in measured_spans.iter().skip(top) {
+            if *measured {
+                sink.error(
+                    span.clone(),
+                    format!(
+                        "level {n} is measured but level {} is not: the measured levels must be 1 up to the highest, with no gap",
+                        top + 1
+                    ),
+                );
+            }
+        }
+        self.ladder = Ladder {
+            name: name.map(Spanned::into_inner).unwrap_or_default(),
+            levels,
+        };
+        self.ladder_ok = sink.diags.len() == errors_before && self.ladder.top() > 0;
+    }
+
     fn topic_ids(&self) -> Vec<&str> {
         self.topics.iter().map(|t| t.id.as_str()).collect()
     }
@@ -331,8 +496,9 @@ impl Ctx {
                     }
                 }
             }
-            if let (Some((content, locs)), false) = (question, duplicate) {
-                self.questions.push(Question::new(content, Some(locs)));
+            if let (Some((content, locs, group)), false) = (question, duplicate) {
+                self.questions
+                    .push(Question::new(content, Some(locs)).with_group(group));
             }
         }
     }
@@ -346,7 +512,7 @@ impl Ctx {
         span: Span,
     ) -> (
         Option<Spanned<String>>,
-        Option<(QuestionContent, QuestionLocs)>,
+        Option<(QuestionContent, QuestionLocs, Option<String>)>,
     ) {
         let header = sink.loc(span.clone());
         let errors_before = sink.diags.len();
@@ -358,7 +524,10 @@ impl Ctx {
             .string(sink, "topic", true)
             .filter(|t| self.known_topic(sink, t));
         let level_value = f.integer(sink, "level", true);
-        let level = level(sink, level_value);
+        let level = self.measured_level(sink, level_value);
+        let group = f
+            .string(sink, "group", false)
+            .filter(|g| check_id(sink, g, "group"));
         let kind = f.string(sink, "kind", true).and_then(|k| {
             let parsed = QuestionKind::parse(k.get_ref());
             if parsed.is_none() {
@@ -437,7 +606,7 @@ impl Ctx {
                     references: references.into_iter().map(Spanned::into_inner).collect(),
                     tags: tags.into_iter().map(Spanned::into_inner).collect(),
                 };
-                Some((content, locs))
+                Some((content, locs, group.map(Spanned::into_inner)))
             }
             _ => None,
         };
@@ -483,9 +652,10 @@ impl Ctx {
                 .find(|(k, _)| k.get_ref().as_ref() == "thresholds")
                 .map(|(_, v)| v.span())
         });
+        let top = self.ladder.top();
         let scoring = match scoring_table {
-            Some((t, span)) => scoring(sink, t, span),
-            None => Some(ScoringPolicy::default()),
+            Some((t, span)) => scoring(sink, t, span, top),
+            None => Some(ScoringPolicy::for_levels(top)),
         };
 
         let (Some(id), Some(title), Some(duration), Some(scoring)) = (id, title, duration, scoring)
@@ -562,7 +732,7 @@ impl Ctx {
                 .string(sink, "topic", true)
                 .filter(|t| self.known_topic(sink, t));
             let level_value = d.integer(sink, "level", true);
-            let level = level(sink, level_value);
+            let level = self.measured_level(sink, level_value);
             let count = d.integer(sink, "count", true).filter(|c| {
                 let ok = (1..=100).contains(c.get_ref());
                 if !ok {
@@ -718,9 +888,14 @@ fn options(
     }
 }
 
-fn scoring(sink: &mut Sink<'_>, table: &DeTable<'_>, span: Span) -> Option<ScoringPolicy> {
+fn scoring(
+    sink: &mut Sink<'_>,
+    table: &DeTable<'_>,
+    span: Span,
+    top: u8,
+) -> Option<ScoringPolicy> {
     let f = Fields::new(sink, table, span, "[scoring]", SCORING_KEYS);
-    let mut policy = ScoringPolicy::default();
+    let mut policy = ScoringPolicy::for_levels(top);
     let mut ok = true;
     if let Some(m) = f.string(sink, "multiple", false) {
         match MultiplePolicy::parse(m.get_ref()) {
@@ -739,8 +914,10 @@ fn scoring(sink: &mut Sink<'_>, table: &DeTable<'_>, span: Span) -> Option<Scori
         }
     }
     if let Some((t, span)) = f.table(sink, "thresholds", false) {
-        let th = Fields::new(sink, t, span, "[scoring.thresholds]", LEVEL_KEYS);
-        for level in Level::all() {
+        let keys: Vec<String> = Level::up_to(top).map(|l| l.to_string()).collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let th = Fields::new(sink, t, span, "[scoring.thresholds]", &keys);
+        for level in Level::up_to(top) {
             match th.number(sink, &level.to_string(), true) {
                 Some(v) if *v.get_ref() > 0.0 && *v.get_ref() < 1.0 => {
                     policy.thresholds[level.index()] = *v.get_ref();

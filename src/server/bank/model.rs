@@ -8,6 +8,94 @@ use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
+/// One level of the ladder, declared in `ladder.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LadderLevel {
+    pub level: Level,
+    pub name: String,
+    /// Whether a knowledge quiz can tell this level from its neighbours.
+    pub measured: bool,
+    /// One line on what the level means.
+    pub summary: String,
+    /// The ladder's descriptors of the level, by column
+    /// (`security_knowledge`, `threat_fluency`, `impact`, ...).
+    pub descriptors: Vec<(String, String)>,
+}
+
+/// The ladder the verdicts refer to: its levels, and which of them a quiz
+/// can measure. The measured levels are always 1 to [`Ladder::top`]: a
+/// quiz tells levels apart from the bottom up, and everything above its top
+/// measured level is reported as "that level or above".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ladder {
+    pub name: String,
+    pub levels: Vec<LadderLevel>,
+}
+
+impl Ladder {
+    /// The columns of the ladder a knowledge quiz observes.
+    pub const OBSERVED: [&'static str; 2] = ["security_knowledge", "threat_fluency"];
+    pub const COLUMNS: [&'static str; 6] = [
+        "security_knowledge",
+        "threat_fluency",
+        "impact",
+        "communication",
+        "mentorship",
+        "scope",
+    ];
+
+    /// The highest measured level (0 for an empty ladder).
+    pub fn top(&self) -> u8 {
+        self.levels
+            .iter()
+            .filter(|l| l.measured)
+            .map(|l| l.level.get())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The highest level of the ladder.
+    pub fn max(&self) -> u8 {
+        self.levels.iter().map(|l| l.level.get()).max().unwrap_or(0)
+    }
+
+    /// Whether the verdict's top band is open ("level 4 or above"): the
+    /// ladder has levels above the ones a quiz measures.
+    pub fn open_top(&self) -> bool {
+        self.max() > self.top()
+    }
+
+    /// The measured levels, 1 to `top`.
+    pub fn measured(&self) -> impl Iterator<Item = Level> {
+        Level::up_to(self.top())
+    }
+
+    pub fn is_measured(&self, level: Level) -> bool {
+        self.level(level).is_some_and(|l| l.measured)
+    }
+
+    pub fn level(&self, level: Level) -> Option<&LadderLevel> {
+        self.levels.iter().find(|l| l.level == level)
+    }
+
+    /// A standard ladder for tests: `n` levels, the first `measured` of them
+    /// measured.
+    pub fn numbered(n: u8, measured: u8) -> Ladder {
+        Ladder {
+            name: "Test ladder".into(),
+            levels: Level::up_to(n)
+                .map(|level| LadderLevel {
+                    level,
+                    name: format!("Level {level}"),
+                    measured: level.get() <= measured,
+                    summary: String::new(),
+                    descriptors: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A topic, declared in `topics.toml`.
 #[derive(Debug, Clone)]
 pub struct Topic {
@@ -81,6 +169,10 @@ pub struct Question {
     pub content: QuestionContent,
     pub hash: String,
     pub locs: Option<QuestionLocs>,
+    /// Questions of one exclusion group are never drawn onto one form (one
+    /// would answer or cue another). Not part of the content: it decides how
+    /// forms are drawn, not how the question is graded.
+    pub group: Option<String>,
 }
 
 impl Question {
@@ -90,7 +182,13 @@ impl Question {
             content,
             hash,
             locs,
+            group: None,
         }
+    }
+
+    pub fn with_group(mut self, group: Option<String>) -> Self {
+        self.group = group;
+        self
     }
 }
 
@@ -102,7 +200,7 @@ impl Deref for Question {
 }
 
 /// How `multiple` (select all that apply) questions are scored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MultiplePolicy {
     /// Full credit only for exactly the correct set.
@@ -127,20 +225,20 @@ impl MultiplePolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoringPolicy {
     pub multiple: MultiplePolicy,
-    /// For each level (index 0 = level 1): the chance that a candidate at the
-    /// bottom of that level answers a question of that level correctly.
-    pub thresholds: [f64; 6],
+    /// For each measured level (index 0 = level 1): the chance that a
+    /// candidate at the bottom of that level answers a question of that
+    /// level correctly.
+    pub thresholds: Vec<f64>,
 }
 
 impl ScoringPolicy {
     pub const DEFAULT_THRESHOLD: f64 = 0.7;
-}
 
-impl Default for ScoringPolicy {
-    fn default() -> Self {
+    /// The default policy for a ladder measuring levels 1 to `top`.
+    pub fn for_levels(top: u8) -> Self {
         ScoringPolicy {
             multiple: MultiplePolicy::AllOrNothing,
-            thresholds: [Self::DEFAULT_THRESHOLD; 6],
+            thresholds: vec![Self::DEFAULT_THRESHOLD; usize::from(top)],
         }
     }
 }
@@ -203,6 +301,7 @@ impl Deref for Quiz {
 /// The whole bank: topics, questions and quiz definitions.
 #[derive(Debug, Default)]
 pub struct Bank {
+    pub ladder: Ladder,
     pub topics: Vec<Topic>,
     pub questions: Vec<Arc<Question>>,
     pub quizzes: Vec<Arc<Quiz>>,
@@ -212,7 +311,12 @@ pub struct Bank {
 }
 
 impl Bank {
-    pub fn new(topics: Vec<Topic>, questions: Vec<Arc<Question>>, quizzes: Vec<Arc<Quiz>>) -> Self {
+    pub fn new(
+        ladder: Ladder,
+        topics: Vec<Topic>,
+        questions: Vec<Arc<Question>>,
+        quizzes: Vec<Arc<Quiz>>,
+    ) -> Self {
         let mut by_id = HashMap::new();
         let mut by_hash = HashMap::new();
         let mut by_cell: HashMap<(String, Level), Vec<usize>> = HashMap::new();
@@ -225,6 +329,7 @@ impl Bank {
                 .push(i);
         }
         Bank {
+            ladder,
             topics,
             questions,
             quizzes,

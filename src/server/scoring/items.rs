@@ -22,6 +22,9 @@ pub struct Served {
 #[derive(Debug, Clone)]
 pub struct Attempt {
     pub quiz_id: String,
+    /// The version (hash) of the quiz definition: forms of one version
+    /// share their slots, forms of two versions need not.
+    pub quiz_version: String,
     pub items: Vec<Served>,
 }
 
@@ -51,6 +54,8 @@ pub struct ItemStats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuizReliability {
     pub quiz_id: String,
+    /// The quiz definition's version (hash).
+    pub version: String,
     pub attempts: usize,
     pub items: usize,
     /// KR-20 (Cronbach's alpha when there is partial credit).
@@ -176,17 +181,21 @@ pub fn item_stats(attempts: &[Attempt]) -> Vec<ItemStats> {
         .collect()
 }
 
-/// KR-20 per quiz. Forms differ, but every form draws the same number of
-/// questions from each cell: the k-th question of a cell is one "slot", and
-/// slots play the role of items.
+/// KR-20 per version of a quiz definition. Forms differ, but every form of
+/// one version draws the same number of questions from each cell: the k-th
+/// question of a cell is one "slot", and slots play the role of items. Two
+/// versions can draw different cells, so they are never pooled.
 pub fn reliability(attempts: &[Attempt]) -> Vec<QuizReliability> {
-    let mut by_quiz: BTreeMap<&str, Vec<&Attempt>> = BTreeMap::new();
+    let mut by_quiz: BTreeMap<(&str, &str), Vec<&Attempt>> = BTreeMap::new();
     for a in attempts {
-        by_quiz.entry(a.quiz_id.as_str()).or_default().push(a);
+        by_quiz
+            .entry((a.quiz_id.as_str(), a.quiz_version.as_str()))
+            .or_default()
+            .push(a);
     }
     by_quiz
         .into_iter()
-        .map(|(quiz_id, list)| {
+        .map(|((quiz_id, version), list)| {
             let slotted: Vec<BTreeMap<String, f64>> = list
                 .iter()
                 .map(|a| {
@@ -202,10 +211,9 @@ pub fn reliability(attempts: &[Attempt]) -> Vec<QuizReliability> {
                         .collect()
                 })
                 .collect();
-            let slots: Vec<&String> = slotted
-                .first()
-                .map(|m| m.keys().collect())
-                .unwrap_or_default();
+            let mut slots: Vec<&String> = slotted.iter().flat_map(|m| m.keys()).collect();
+            slots.sort();
+            slots.dedup();
             let totals: Vec<f64> = slotted.iter().map(|m| m.values().sum()).collect();
             let k = slots.len();
             let var_total = variance(&totals);
@@ -224,6 +232,7 @@ pub fn reliability(attempts: &[Attempt]) -> Vec<QuizReliability> {
             });
             QuizReliability {
                 quiz_id: quiz_id.to_string(),
+                version: version.to_string(),
                 attempts: list.len(),
                 items: k,
                 kr20,
@@ -267,6 +276,7 @@ mod tests {
         // KR-20 = 3/2 · (1 − (4/9)/(2/3)) = 3/2 · 1/3 = 0.5
         let mk = |s: [f64; 3]| Attempt {
             quiz_id: "q".into(),
+            quiz_version: "v1".into(),
             items: vec![
                 served("x", "pki/1", s[0], "a"),
                 served("y", "pki/2", s[1], "a"),
@@ -284,6 +294,39 @@ mod tests {
         assert!((r[0].sem.unwrap() - (2.0f64 / 3.0).sqrt() * 0.5f64.sqrt()).abs() < 1e-12);
     }
 
+    /// B7 of the scoring review: the slots came from the first attempt of a
+    /// quiz id, and versions of the quiz with other cells were pooled. Each
+    /// version now gets its own KR-20 over its own slots.
+    #[test]
+    fn kr20_is_computed_per_quiz_version_over_its_own_slots() {
+        let mk = |version: &str, cells: &[&str], s: &[f64]| Attempt {
+            quiz_id: "q".into(),
+            quiz_version: version.into(),
+            items: cells
+                .iter()
+                .zip(s)
+                .map(|(c, &x)| served(c, c, x, "a"))
+                .collect(),
+        };
+        let v1 = ["pki/1", "pki/2", "pki/3"];
+        let v2 = ["authz/1", "authz/2", "authz/3"];
+        let attempts = [
+            mk("v1", &v1, &[1.0, 1.0, 1.0]),
+            mk("v1", &v1, &[1.0, 1.0, 0.0]),
+            mk("v1", &v1, &[1.0, 0.0, 0.0]),
+            // Version 2 draws other cells: the same pattern, its own slots.
+            mk("v2", &v2, &[1.0, 1.0, 1.0]),
+            mk("v2", &v2, &[1.0, 1.0, 0.0]),
+            mk("v2", &v2, &[1.0, 0.0, 0.0]),
+        ];
+        let r = reliability(&attempts);
+        assert_eq!(r.len(), 2, "{r:?}");
+        for q in &r {
+            assert_eq!((q.attempts, q.items), (3, 3), "{q:?}");
+            assert!((q.kr20.unwrap() - 0.5).abs() < 1e-12, "{q:?}");
+        }
+    }
+
     #[test]
     fn an_item_the_weak_get_right_and_the_strong_get_wrong_is_flagged() {
         let mut attempts = Vec::new();
@@ -291,6 +334,7 @@ mod tests {
             let strong = k % 2 == 0;
             attempts.push(Attempt {
                 quiz_id: "q".into(),
+                quiz_version: "v1".into(),
                 items: vec![
                     // The suspicious item: right for the weak, wrong for the strong.
                     served(
