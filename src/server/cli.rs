@@ -740,11 +740,41 @@ fn lint(dir: PathBuf) -> ExitCode {
     let loaded = bank::lint_dir(&dir);
     let report = &loaded.report;
     print!("{}", report.render());
+    if report.errors() == 0 && !loaded.bank.questions.is_empty() {
+        println!();
+        print!("{}", bank::cues::report(&loaded.bank).render());
+        print!("{}", testwise_verdicts(&loaded.bank));
+    }
     if report.errors() > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The verdicts the test-wise answerer gets on every quiz (500 forms each).
+fn testwise_verdicts(bank: &bank::Bank) -> String {
+    let mut out = String::from("  its verdicts on 500 forms of each quiz:");
+    for quiz in &bank.quizzes {
+        match super::scoring::simulate::verdicts_of(bank, quiz, 500, 7, bank::cues::testwise_answer) {
+            Ok(counts) => {
+                let top = bank.ladder.top();
+                let parts: Vec<String> = counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(l, n)| {
+                        let label = crate::domain::report::level_label(l as u8, top, bank.ladder.open_top());
+                        format!("{label} {:.0}%", 100.0 * *n as f64 / 500.0)
+                    })
+                    .collect();
+                out.push_str(&format!("\n    {}: {}", quiz.id, parts.join(", ")));
+            }
+            Err(e) => out.push_str(&format!("\n    {}: {e}", quiz.id)),
+        }
+    }
+    out.push('\n');
+    out
 }
 
 #[cfg(test)]

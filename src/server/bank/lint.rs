@@ -6,6 +6,7 @@ use super::model::{Bank, Question};
 use crate::domain::QuestionKind;
 use std::collections::{HashMap, HashSet};
 
+
 /// Near-duplicate prompts: word 3-shingle Jaccard similarity at least this.
 pub const NEAR_DUPLICATE: f64 = 0.8;
 /// Correct-position skew: warn when a position's count is this many standard
@@ -23,7 +24,289 @@ pub fn check(bank: &Bank) -> Vec<Diagnostic> {
     position_skew(bank, &mut out);
     near_duplicates(bank, &mut out);
     thin_cells(bank, &mut out);
+    groups(bank, &mut out);
+    cue_statistics(bank, &mut out);
     out
+}
+
+/// The most questions an exclusion group should hold: a larger group
+/// removes too many questions from each form's choice.
+pub const MAX_GROUP: usize = 4;
+
+/// Exclusion groups: a group of one excludes nothing (a sibling probably
+/// lacks the key, or it is misspelt); a large group thins every cell it
+/// touches; and a quiz must be able to fill every cell whatever the other
+/// cells drew.
+fn groups(bank: &Bank, out: &mut Vec<Diagnostic>) {
+    let mut members: HashMap<&str, Vec<&Question>> = HashMap::new();
+    for q in &bank.questions {
+        if let Some(g) = q.group.as_deref() {
+            members.entry(g).or_default().push(q);
+        }
+    }
+    let mut names: Vec<&&str> = members.keys().collect();
+    names.sort();
+    for g in names {
+        let qs = &members[*g];
+        let Some(at) = header(qs[0]) else { continue };
+        if qs.len() == 1 {
+            out.push(Diagnostic::warning(
+                at,
+                format!(
+                    "group `{g}` has only question `{}`: a group keeps its questions off one form, so give its sibling the same group or remove the key",
+                    qs[0].id
+                ),
+            ));
+        } else if qs.len() > MAX_GROUP {
+            let ids: Vec<&str> = qs.iter().map(|q| q.id.as_str()).collect();
+            out.push(Diagnostic::warning(
+                at,
+                format!(
+                    "group `{g}` has {} questions ({}); more than {MAX_GROUP} thins every cell it touches: split it by what exactly cues what",
+                    qs.len(),
+                    ids.join(", ")
+                ),
+            ));
+        }
+    }
+    // Per draw: the distinct choices a cell offers (a group counts once),
+    // and, in the worst case, how many of its groups the other cells of the
+    // form can take first.
+    for quiz in &bank.quizzes {
+        let total: u32 = quiz.draws.iter().map(|d| d.count).sum();
+        for (draw, loc) in quiz.draws.iter().zip(&quiz.draw_locs) {
+            let mut cell_groups: HashSet<&str> = HashSet::new();
+            let mut classes = 0usize;
+            for q in bank
+                .cell(&draw.topic, draw.level)
+                .filter(|q| !quiz.pilot.contains(&q.id))
+            {
+                match q.group.as_deref() {
+                    Some(g) => {
+                        if cell_groups.insert(g) {
+                            classes += 1;
+                        }
+                    }
+                    None => classes += 1,
+                }
+            }
+            // Groups of this cell that other cells of the quiz also hold.
+            let shared = cell_groups
+                .iter()
+                .filter(|g| {
+                    members[**g].iter().any(|q| {
+                        (q.topic != draw.topic || q.level != draw.level)
+                            && quiz
+                                .draws
+                                .iter()
+                                .any(|d| d.topic == q.topic && d.level == q.level)
+                    })
+                })
+                .count();
+            let blockable = shared.min((total - draw.count) as usize);
+            let count = draw.count as usize;
+            if classes < count {
+                out.push(Diagnostic::warning(
+                    loc.clone(),
+                    format!(
+                        "quiz `{}` draws {count} questions of `{}` at level {}, but its exclusion groups leave only {classes} that can share a form",
+                        quiz.id, draw.topic, draw.level
+                    ),
+                ));
+            } else if classes < count + blockable {
+                out.push(Diagnostic::warning(
+                    loc.clone(),
+                    format!(
+                        "quiz `{}`: `{}` at level {} offers {classes} distinct choices for {count} questions, and other cells can take {blockable} of its groups first; some forms will need redrawing",
+                        quiz.id, draw.topic, draw.level
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Bank-level cues (see `cues`): warned about at the first question that
+/// shows the pattern, with the figures.
+fn cue_statistics(bank: &Bank, out: &mut Vec<Diagnostic>) {
+    let r = super::cues::report(bank);
+    let first = |f: &dyn Fn(&Question) -> bool| -> Option<Loc> {
+        bank.questions.iter().find(|q| f(q)).and_then(|q| header(q))
+    };
+    // Select-all: no count of correct options dominates, and every count
+    // from 1 to n − 1 of the usual option count appears.
+    if r.multiples >= 8 {
+        let (top_count, top_n) = r
+            .multiple_counts
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, n)| **n)
+            .map(|(c, n)| (c, *n))
+            .unwrap_or((0, 0));
+        if top_n as f64 > 0.5 * r.multiples as f64 {
+            if let Some(at) = first(&|q| q.kind == QuestionKind::Multiple && q.correct_count() == top_count) {
+                out.push(Diagnostic::warning(
+                    at,
+                    format!(
+                        "{top_n} of {} select-all questions have exactly {top_count} correct options: candidates learn to pick {top_count}; vary the number of correct options",
+                        r.multiples
+                    ),
+                ));
+            }
+        }
+        let mut by_options: HashMap<usize, usize> = HashMap::new();
+        for q in bank.questions.iter().filter(|q| q.kind == QuestionKind::Multiple) {
+            *by_options.entry(q.options.len()).or_default() += 1;
+        }
+        if let Some((&n, _)) = by_options.iter().max_by_key(|(n, c)| (**c, **n)) {
+            let missing: Vec<String> = (1..n)
+                .filter(|c| {
+                    !bank.questions.iter().any(|q| {
+                        q.kind == QuestionKind::Multiple
+                            && q.options.len() == n
+                            && q.correct_count() == *c
+                    })
+                })
+                .map(|c| c.to_string())
+                .collect();
+            if !missing.is_empty() {
+                if let Some(at) = first(&|q| q.kind == QuestionKind::Multiple && q.options.len() == n) {
+                    out.push(Diagnostic::warning(
+                        at,
+                        format!(
+                            "no select-all question with {n} options has {} correct: use every count from 1 to {}, so the count gives nothing away",
+                            missing.join(" or "),
+                            n - 1
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    // True/false: balanced, and absolute wording does not predict false.
+    if r.true_false >= 8 {
+        let share = r.true_answers as f64 / r.true_false as f64;
+        if !(0.35..=0.65).contains(&share) {
+            let majority = share > 0.5;
+            if let Some(at) = first(&|q| {
+                q.kind == QuestionKind::TrueFalse
+                    && q.options.iter().any(|o| o.id == "true" && o.correct) == majority
+            }) {
+                out.push(Diagnostic::warning(
+                    at,
+                    format!(
+                        "{} of {} true/false statements are {}: balance true and false",
+                        if majority { r.true_answers } else { r.true_false - r.true_answers },
+                        r.true_false,
+                        if majority { "true" } else { "false" }
+                    ),
+                ));
+            }
+        }
+        let rule = r.absolute_rule_right as f64 / r.true_false as f64;
+        if rule > 0.7 {
+            if let Some(at) = first(&|q| q.kind == QuestionKind::TrueFalse) {
+                out.push(Diagnostic::warning(
+                    at,
+                    format!(
+                        "\"a sweeping claim is false, a hedged one true\" answers {} of {} true/false statements: write true sweeping claims and false hedged ones too",
+                        r.absolute_rule_right, r.true_false
+                    ),
+                ));
+            }
+        }
+    }
+    // Single answer: the key is not the longest option more than chance.
+    if r.singles >= 20 {
+        let n = r.singles as f64;
+        let excess = |observed: usize, expected: f64| {
+            let p = expected / n;
+            (observed as f64 - expected) / (n * p * (1.0 - p)).sqrt().max(1e-9)
+        };
+        if excess(r.key_longest, r.key_longest_expected) > 2.5 {
+            if let Some(at) = first(&|q| q.kind == QuestionKind::Single) {
+                out.push(Diagnostic::warning(
+                    at,
+                    format!(
+                        "the key is the longest option in {} of {} single-answer questions ({:.0} expected by chance): candidates learn to pick the longest",
+                        r.key_longest, r.singles, r.key_longest_expected
+                    ),
+                ));
+            }
+        }
+        if excess(r.key_two_longest, r.key_two_longest_expected) > 2.5 {
+            if let Some(at) = first(&|q| q.kind == QuestionKind::Single) {
+                out.push(Diagnostic::warning(
+                    at,
+                    format!(
+                        "the key is among the two longest options in {} of {} single-answer questions ({:.0} expected by chance)",
+                        r.key_two_longest, r.singles, r.key_two_longest_expected
+                    ),
+                ));
+            }
+        }
+        if r.key_echo_expected > 0.0 && excess(r.key_echo, r.key_echo_expected) > 2.5 {
+            if let Some(at) = first(&|q| q.kind == QuestionKind::Single) {
+                out.push(Diagnostic::warning(
+                    at,
+                    format!(
+                        "in {} single-answer questions the key alone repeats the most words of the stem ({:.0} expected by chance): reword stems so they do not echo the key",
+                        r.key_echo, r.key_echo_expected
+                    ),
+                ));
+            }
+        }
+    }
+    // Absolute words: not concentrated in distractors.
+    let (ka, kt) = r.keys_absolute;
+    let (da, dt) = r.distractors_absolute;
+    if kt >= 30 && dt >= 30 {
+        let (kr, dr) = (ka as f64 / kt as f64, da as f64 / dt as f64);
+        if dr - kr > 0.10 {
+            if let Some(at) = first(&|q| {
+                q.options
+                    .iter()
+                    .any(|o| !o.correct && super::cues::has_absolute(&o.text))
+            }) {
+                out.push(Diagnostic::warning(
+                    at,
+                    format!(
+                        "absolute words (never, always, only, all, ...) are in {:.0}% of wrong options but {:.0}% of correct ones: candidates learn to avoid them",
+                        100.0 * dr,
+                        100.0 * kr
+                    ),
+                ));
+            }
+        }
+    }
+    // The test-wise answerer does no better than blind guessing.
+    for l in &r.by_level {
+        if l.questions >= 20 && l.testwise > l.blind + super::cues::TESTWISE_MARGIN {
+            if let Some(at) = first(&|q| q.level.get() == l.level) {
+                out.push(Diagnostic::warning(
+                    at,
+                    format!(
+                        "at level {}, an answerer that knows no security and reads only surface cues gets {:.0}% right, against {:.0}% by blind guessing: look for giveaways (`rung lint` prints the cue report)",
+                        l.level,
+                        100.0 * l.testwise,
+                        100.0 * l.blind
+                    ),
+                ));
+            }
+        }
+    }
+    // A programming quiz: code or configuration in at least 30%.
+    if r.questions >= 20 && (r.with_code as f64) < 0.3 * r.questions as f64 {
+        if let Some(at) = first(&|_| true) {
+            out.push(Diagnostic::warning(
+                at,
+                format!(
+                    "only {} of {} questions show code or configuration; a programming quiz needs at least 30%",
+                    r.with_code, r.questions
+                ),
+            ));
+        }
+    }
 }
 
 fn header(q: &Question) -> Option<Loc> {

@@ -1,6 +1,7 @@
 //! The question bank: TOML files under `quizzes/`, loaded with precise
 //! diagnostics. Pure: no web or database code.
 
+pub mod cues;
 pub mod diag;
 pub mod lint;
 pub mod load;
