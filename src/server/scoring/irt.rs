@@ -122,7 +122,7 @@ pub struct Scale {
 
 /// The prior on the spacing before any calibration: log-normal with this
 /// median and log-SD (95% between about 0.7 and 2.2 logits per level).
-pub const SPACING_MEDIAN: f64 = 1.25;
+pub const SPACING_MEDIAN: f64 = 1.1;
 pub const SPACING_LOG_SD: f64 = 0.3;
 /// The prior SD of difficulty within an authored level.
 pub const SPREAD: f64 = 0.8;
