@@ -34,14 +34,16 @@ e2e: tools chromium
 lint:
 	cargo run --quiet --features ssr -- lint quizzes
 
-## Benchmarks (figures go to BENCHMARKS.md): bank load + lint, and the
-## simulated accuracy of each shipped quiz's verdict.
+## Benchmarks (figures go to BENCHMARKS.md): bank load + lint, the cue report,
+## and the simulated accuracy of each shipped quiz's verdict under rung's own
+## model and six misspecified truths, beside an oracle (about 15 minutes).
 bench:
 	cargo bench --features ssr --bench bank
 	cargo build --release --features ssr --bin rung
+	target/release/rung lint quizzes | sed -n '/^Cues:/,$$p'
 	for quiz in screen standard senior; do \
-		target/release/rung simulate --quiz $$quiz --candidates 20000 --seed 1; done
-	target/release/rung simulate --quiz standard --candidates 20000 --seed 1 --per-level 1,2,3,4,6,8,10
+		target/release/rung simulate --quiz $$quiz --candidates 10000 --seed 1 --truth all --confidence; done
+	target/release/rung simulate --quiz standard --candidates 10000 --seed 1 --truth rung,realistic --per-level 1,2,3,4,6,8,10
 
 fmt:
 	cargo fmt --all

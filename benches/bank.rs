@@ -81,6 +81,7 @@ fn generate(dir: &Path) {
         let _ = writeln!(t, "[[topic]]\nid = \"{id}\"\nname = \"{id}\"\n");
     }
     std::fs::write(dir.join("topics.toml"), t).unwrap();
+    std::fs::copy("quizzes/ladder.toml", dir.join("ladder.toml")).unwrap();
     std::fs::create_dir_all(dir.join("questions")).unwrap();
     std::fs::create_dir_all(dir.join("blueprints")).unwrap();
     for file in 0..QUESTIONS / PER_FILE {
@@ -88,7 +89,7 @@ fn generate(dir: &Path) {
         for k in 0..PER_FILE {
             let n = file * PER_FILE + k;
             let topic = topics[n % 4];
-            let level = n / 4 % 6 + 1;
+            let level = n / 4 % 4 + 1;
             let correct = rng.random_range(0..4);
             let code = if n.is_multiple_of(5) {
                 "\n\n```python\nrows = db.execute(q, (user_id,))\n```\n"
@@ -119,7 +120,7 @@ fn generate(dir: &Path) {
     let mut quiz =
         String::from("id = \"bench\"\ntitle = \"Bench\"\nduration_minutes = 25\ndraw = [\n");
     for topic in topics {
-        for level in 1..=6 {
+        for level in 1..=4 {
             let _ = writeln!(
                 quiz,
                 "  {{ topic = \"{topic}\", level = {level}, count = 2 }},"
@@ -156,7 +157,7 @@ fn main() {
     println!(
         "load + lint {QUESTIONS} questions ({:.1} MB in {} files), {RUNS} runs: min {:.3} s, median {:.3} s, max {:.3} s",
         bytes as f64 / 1e6,
-        QUESTIONS / PER_FILE + 2,
+        QUESTIONS / PER_FILE + 3,
         secs(times[0]),
         secs(times[RUNS / 2]),
         secs(times[RUNS - 1])

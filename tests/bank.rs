@@ -51,7 +51,12 @@ fn the_shipped_bank_covers_every_topic_at_every_measured_level() {
         }
     }
     for q in &b.questions {
-        assert!(b.ladder.is_measured(q.level), "{} at level {}", q.id, q.level);
+        assert!(
+            b.ladder.is_measured(q.level),
+            "{} at level {}",
+            q.id,
+            q.level
+        );
     }
     for q in &b.questions {
         assert!(
@@ -89,7 +94,7 @@ fn a_broken_bank_gets_every_error_with_its_position() {
     let (dir, expected) = golden("broken");
     let loaded = bank::lint_dir(&dir);
     assert_eq!(loaded.report.render(), expected);
-    assert_eq!(loaded.report.errors(), 27);
+    assert_eq!(loaded.report.errors(), 28);
 }
 
 #[test]
@@ -107,7 +112,14 @@ fn rung_lint_exits_1_on_errors_and_0_on_warnings() {
         let (dir, expected) = golden(case);
         let out = rung().arg("lint").arg(&dir).output().unwrap();
         assert_eq!(out.status.code(), Some(code), "{case}");
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), expected, "{case}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(stdout.starts_with(&expected), "{case}: {stdout}");
+        // A bank that loads gets the cue report after its diagnostics.
+        assert_eq!(
+            stdout.contains("Cues: a test-wise answerer"),
+            code == 0,
+            "{stdout}"
+        );
     }
 }
 
@@ -147,11 +159,118 @@ async fn the_server_refuses_to_start_on_a_bank_with_errors() {
 
 // ---- robustness ------------------------------------------------------------------
 
+/// A ladder measuring levels 1 and 2 of three.
+const LADDER: &str = r#"name = "Test"
+[[level]]
+number = 1
+name = "One"
+measured = true
+security_knowledge = "Knows the basics."
+[[level]]
+number = 2
+name = "Two"
+measured = true
+threat_fluency = "Runs the attacks."
+[[level]]
+number = 3
+name = "Three"
+measured = false
+impact = "Leads."
+"#;
+
+fn load_with_ladder(ladder: &str) -> bank::Loaded {
+    let root = Path::new("/bank");
+    load::load_files(
+        root,
+        vec![
+            (root.join("ladder.toml"), ladder.into()),
+            (
+                root.join("topics.toml"),
+                "[[topic]]\nid = \"pki\"\nname = \"PKI\"\n".into(),
+            ),
+            (root.join("questions/x.toml"), VALID.into()),
+        ],
+    )
+}
+
+#[test]
+fn a_broken_ladder_gets_every_error_with_its_position() {
+    let ladder = r#"name = "Broken"
+[[level]]
+number = 1
+name = "One"
+measured = true
+[[level]]
+number = 3
+name = "Skipped a number"
+measured = false
+[[level]]
+number = 3
+name = "Three"
+measured = false
+security_knowledge = "x"
+[[level]]
+number = 4
+name = "Four"
+measured = true
+threat_fluency = "x"
+    scope = "x"
+extra = 1
+"#;
+    let loaded = load_with_ladder(ladder);
+    let text = loaded.report.render();
+    assert!(text.contains("/bank/ladder.toml:2:1: error: level 1 is measured, but describes neither `security_knowledge` nor `threat_fluency`"), "{text}");
+    assert!(text.contains("/bank/ladder.toml:7:10: error: levels are numbered 1, 2, 3, ... in order: this one should be 2, not 3"), "{text}");
+    assert!(text.contains("/bank/ladder.toml:18:12: error: level 4 is measured but level 3 is not: the measured levels must be 1 up to the highest, with no gap"), "{text}");
+    assert_eq!(loaded.report.errors(), 4, "{text}");
+    assert!(text.contains("unknown key `extra` in level"), "{text}");
+}
+
+#[test]
+fn a_question_at_a_level_the_quiz_cannot_measure_is_an_error() {
+    let loaded = load_one(&VALID.replace("level = 1", "level = 3"));
+    let text = loaded.report.render();
+    assert!(
+        text.contains("/bank/questions/x.toml:4:9: error: level 3 is not measured by a knowledge quiz (ladder.toml says `measured = false`: it is decided on impact and scope); use levels 1 to 2, the level the question really measures"),
+        "{text}"
+    );
+    let loaded = load_one(&VALID.replace("level = 1", "level = 4"));
+    assert!(
+        loaded
+            .report
+            .render()
+            .contains("error: level 4 is not on the ladder: ladder.toml declares levels 1 to 3"),
+        "{}",
+        loaded.report.render()
+    );
+}
+
+#[test]
+fn a_bank_without_a_ladder_says_so() {
+    let root = Path::new("/bank");
+    let loaded = load::load_files(
+        root,
+        vec![(
+            root.join("topics.toml"),
+            "[[topic]]\nid = \"pki\"\nname = \"PKI\"\n".into(),
+        )],
+    );
+    assert!(
+        loaded
+            .report
+            .render()
+            .starts_with("/bank/ladder.toml:1:1: error: the bank has no ladder.toml"),
+        "{}",
+        loaded.report.render()
+    );
+}
+
 fn load_one(text: &str) -> bank::Loaded {
     let root = Path::new("/bank");
     load::load_files(
         root,
         vec![
+            (root.join("ladder.toml"), LADDER.into()),
             (root.join("topics.toml"), "[[topic]]\nid = \"pki\"\nname = \"PKI\"\n".into()),
             (root.join("questions/x.toml"), text.to_string()),
             (
@@ -377,7 +496,10 @@ fn the_json_schemas_know_exactly_the_keys_the_loader_knows() {
         "thresholds are keyed by level number"
     );
     let l = read("ladder");
-    assert_eq!(schema_keys(&l, "/properties"), sorted(load::LADDER_FILE_KEYS));
+    assert_eq!(
+        schema_keys(&l, "/properties"),
+        sorted(load::LADDER_FILE_KEYS)
+    );
     assert_eq!(
         schema_keys(&l, "/properties/level/items/properties"),
         sorted(load::LADDER_LEVEL_KEYS)
@@ -404,6 +526,7 @@ fn reload(questions: &[rung::server::bank::QuestionContent]) -> bank::Loaded {
     load::load_files(
         root,
         vec![
+            (root.join("ladder.toml"), LADDER.into()),
             (
                 root.join("topics.toml"),
                 "[[topic]]\nid = \"owasp\"\nname = \"Web\"\n".into(),
@@ -519,7 +642,7 @@ fn rung_import_writes_a_file_that_lints_clean() {
             "tests/fixtures/mdbook-quiz/web-basics.toml",
             "tests/fixtures/mdbook-quiz/tls-multipart.toml",
         ])
-        .args(["--topic", "pki", "--level", "3", "--out"])
+        .args(["--topic", "pki", "--level", "2", "--out"])
         .arg(&out)
         .output()
         .unwrap();
@@ -538,6 +661,7 @@ fn rung_import_writes_a_file_that_lints_clean() {
     let loaded = load::load_files(
         root,
         vec![
+            (root.join("ladder.toml"), LADDER.into()),
             (
                 root.join("topics.toml"),
                 "[[topic]]\nid = \"pki\"\nname = \"PKI\"\n".into(),
@@ -551,7 +675,7 @@ fn rung_import_writes_a_file_that_lints_clean() {
         .bank
         .questions
         .iter()
-        .all(|q| q.level.get() == 3 && q.topic == "pki"));
+        .all(|q| q.level.get() == 2 && q.topic == "pki"));
     // It refuses to overwrite.
     let again = rung()
         .args([

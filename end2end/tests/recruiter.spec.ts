@@ -44,13 +44,16 @@ test('a recruiter invites a candidate and sees their score', async ({ page, brow
   await hydrated(page);
   await expect(row.getByTestId('status')).toHaveText('Submitted');
   await expect(row.getByTestId('score')).toHaveText(new RegExp(`^\\d+\\.\\d / ${total} \\(\\d+%\\)$`));
-  await expect(row.getByTestId('verdict')).toHaveText(/^(below 1|[1-6]) \(\d+%/);
+  await expect(row.getByTestId('verdict')).toHaveText(/^(below 1|[1-4]\+?) \(\d+%/);
   await page.screenshot({ path: 'test-results/recruiter-console.png', fullPage: true });
 
   // The report: the verdict sentence, the breakdowns, every answer reviewed.
   await row.getByRole('link', { name }).click();
   await expect(page.getByTestId('report-name')).toHaveText(name);
-  await expect(page.getByTestId('verdict')).toContainText(/(Works at level [1-6]|Not yet at level 1) \(\d+% likely/);
+  await expect(page.getByTestId('verdict')).toContainText(/(Works at level [1-4]( or above)?|Not yet at level 1) \(\d+% likely/);
+  // The report says what a quiz can and cannot see on the ladder.
+  await expect(page.getByTestId('what-it-measures')).toContainText('security knowledge and threat fluency');
+  await expect(page.getByTestId('what-it-measures')).toContainText('level 4 or above');
   await expect(page.getByTestId('review-item')).toHaveCount(total);
   await page.screenshot({ path: 'test-results/recruiter-report.png', fullPage: true });
 

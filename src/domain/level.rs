@@ -41,7 +41,8 @@ impl Level {
 impl TryFrom<u8> for Level {
     type Error = String;
     fn try_from(n: u8) -> Result<Self, Self::Error> {
-        Level::new(i64::from(n)).ok_or_else(|| format!("level must be 1 to {}, not {n}", Level::LIMIT))
+        Level::new(i64::from(n))
+            .ok_or_else(|| format!("level must be 1 to {}, not {n}", Level::LIMIT))
     }
 }
 

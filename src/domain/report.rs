@@ -76,6 +76,30 @@ pub fn level_label(level: u8, top: u8, open_top: bool) -> String {
 }
 
 impl Verdict {
+    /// "2 (61%, 1–3)", "4+ (80%)", "below 1 (90%, below 1–1)" for tables.
+    pub fn short(&self) -> String {
+        let name = |l: u8| {
+            if l == 0 {
+                "below 1".to_string()
+            } else if l == self.top && self.open_top {
+                format!("{l}+")
+            } else {
+                l.to_string()
+            }
+        };
+        if self.band_low == self.band_high {
+            format!("{} ({:.0}%)", name(self.level), self.confidence * 100.0)
+        } else {
+            format!(
+                "{} ({:.0}%, {}–{})",
+                name(self.level),
+                self.confidence * 100.0,
+                name(self.band_low),
+                name(self.band_high)
+            )
+        }
+    }
+
     /// "Works at level 3 (61% likely, possibly levels 2–4 or above)"
     pub fn sentence(&self) -> String {
         let head = if self.level == 0 {
@@ -161,6 +185,8 @@ mod tests {
             ..verdict(4, 4, 4)
         };
         assert_eq!(closed.sentence(), "Works at level 4 (61% likely)");
+        assert_eq!(verdict(3, 2, 4).short(), "3 (61%, 2–4+)");
+        assert_eq!(verdict(0, 0, 1).short(), "below 1 (61%, below 1–1)");
     }
 
     #[test]
@@ -170,7 +196,10 @@ mod tests {
             "cut_points":[1,2,3,4,5,6]}"#;
         let v: Verdict = serde_json::from_str(old).unwrap();
         assert_eq!(v.top, 6);
-        assert_eq!(v.sentence(), "Works at level 5 (60% likely, possibly levels 4–6)");
+        assert_eq!(
+            v.sentence(),
+            "Works at level 5 (60% likely, possibly levels 4–6)"
+        );
     }
 }
 
@@ -222,6 +251,19 @@ pub struct ReviewOption {
     pub chosen: bool,
 }
 
+/// A level of the ladder as the report explains it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LadderRow {
+    pub level: u8,
+    pub name: String,
+    pub summary: String,
+    /// Whether the quiz measures this level.
+    pub measured: bool,
+}
+
+/// What a knowledge quiz can and cannot say, in plain words, for the report.
+pub const WHAT_IT_MEASURES: &str = "The quiz observes two columns of the ladder: security knowledge and threat fluency. It cannot see impact, scope, communication or mentorship, so the levels defined by them are decided outside the quiz.";
+
 /// The report of a finished attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttemptReport {
@@ -237,6 +279,8 @@ pub struct AttemptReport {
     pub by_topic: Vec<BreakdownRow>,
     pub by_level: Vec<BreakdownRow>,
     pub items: Vec<ReviewItem>,
+    /// The ladder's levels, for the verdict's explanation.
+    pub ladder: Vec<LadderRow>,
 }
 
 /// Item analysis for authors, as the console shows it.

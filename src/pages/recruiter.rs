@@ -7,7 +7,9 @@ use crate::api::recruiter::{
     Logout,
 };
 use crate::domain::recruiter::{AttemptRow, Me};
-use crate::domain::report::{AttemptReport, BreakdownRow, ItemAnalysis, ReviewItem, Verdict};
+use crate::domain::report::{
+    AttemptReport, BreakdownRow, ItemAnalysis, LadderRow, ReviewItem, Verdict, WHAT_IT_MEASURES,
+};
 use crate::domain::AttemptStatus;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -163,21 +165,7 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 fn verdict_short(v: &Verdict) -> String {
-    let level = if v.level == 0 {
-        "below 1".to_string()
-    } else {
-        v.level.to_string()
-    };
-    if v.band_low == v.band_high {
-        format!("{level} ({:.0}%)", v.confidence * 100.0)
-    } else {
-        format!(
-            "{level} ({:.0}%, {}–{})",
-            v.confidence * 100.0,
-            v.band_low,
-            v.band_high
-        )
-    }
+    v.short()
 }
 
 #[component]
@@ -280,7 +268,9 @@ fn breakdown_table(caption: &'static str, rows: Vec<BreakdownRow>) -> impl IntoV
     }
 }
 
-fn verdict_card(v: Verdict) -> impl IntoView {
+fn verdict_card(v: Verdict, ladder: Vec<LadderRow>) -> impl IntoView {
+    let top = v.top;
+    let open = v.open_top;
     let bars = v
         .level_probabilities
         .iter()
@@ -288,6 +278,8 @@ fn verdict_card(v: Verdict) -> impl IntoView {
         .map(|(l, p)| {
             let label = if l == 0 {
                 "<1".to_string()
+            } else if l as u8 == top && open {
+                format!("{l}+")
             } else {
                 l.to_string()
             };
@@ -301,16 +293,55 @@ fn verdict_card(v: Verdict) -> impl IntoView {
             }
         })
         .collect_view();
+    let level_name = ladder
+        .iter()
+        .find(|l| l.level == v.level)
+        .map(|l| format!("{}: {}.", l.name, l.summary));
+    let unmeasured: Vec<String> = ladder
+        .iter()
+        .filter(|l| !l.measured)
+        .map(|l| format!("{} ({})", l.level, l.name))
+        .collect();
+    let scope = if unmeasured.is_empty() {
+        WHAT_IT_MEASURES.to_string()
+    } else {
+        format!(
+            "{WHAT_IT_MEASURES} Levels {} are decided on impact and scope, outside the quiz: \"level {top} or above\" is as far as it can see.",
+            unmeasured.join(", ")
+        )
+    };
+    let fit = v.person_fit.clone().filter(|f| f.flagged).map(|f| {
+        view! {
+            <p class="evidence" data-testid="person-fit">
+                <strong>"Unusual answer pattern (evidence to look at, not a verdict): "</strong>
+                {format!(
+                    "{} right answer(s) the model thought unlikely and {} wrong answer(s) it thought likely (lz* = {:.2}). This can mean patchy, specialised knowledge, lucky guesses, or help from outside; review the answers below.",
+                    f.unexpected_right, f.unexpected_wrong, f.lz_star
+                )}
+            </p>
+        }
+    });
+    let not_reached = (v.not_reached > 0).then(|| {
+        view! {
+            <p class="muted" data-testid="not-reached">
+                {format!("{} question(s) were not reached before time ran out; they are left out of the verdict, not counted wrong.", v.not_reached)}
+            </p>
+        }
+    });
     view! {
         <section class="card verdict" data-testid="verdict">
             <h2>{v.sentence()}</h2>
+            {level_name.map(|n| view! { <p data-testid="level-name">{n}</p> })}
             <p class="muted">
                 {format!(
-                    "Ladder position {:.1}; ability {:.2} ± {:.2} logits; 90% band: {}.",
-                    v.ladder_position, v.ability, v.standard_error, v.band()
+                    "Ladder position {:.1}; ability {:.2} ± {:.2} logits; 90% band: {}; levels {:.2} logits apart on average.",
+                    v.ladder_position, v.ability, v.standard_error, v.band(), v.spacing
                 )}
             </p>
             <div class="levels" aria-label="Probability of each level">{bars}</div>
+            {fit}
+            {not_reached}
+            <p class="muted" data-testid="what-it-measures">{scope}</p>
         </section>
     }
 }
@@ -319,7 +350,13 @@ fn review_item(item: ReviewItem) -> impl IntoView {
     let credit = item
         .credit
         .map(|c| format!("{:.0}%", c * 100.0))
-        .unwrap_or_else(|| "pilot (not scored)".into());
+        .unwrap_or_else(|| {
+            if item.scored {
+                "not reached (not scored)".into()
+            } else {
+                "pilot (not scored)".into()
+            }
+        });
     let status = match item.credit {
         Some(c) if c >= 1.0 => "right",
         Some(c) if c > 0.0 => "partial",
@@ -375,7 +412,7 @@ fn report_view(r: AttemptReport) -> impl IntoView {
         <h1 data-testid="report-name">{r.candidate_name.clone()}</h1>
         <p class="muted">{format!("{} · {} · finished {finished} · {:.1} of {:.0} points", r.quiz_title, r.status.label(), r.points, r.max)}</p>
         {match r.verdict.clone() {
-            Some(v) => Either::Left(verdict_card(v)),
+            Some(v) => Either::Left(verdict_card(v, r.ladder.clone())),
             None => Either::Right(view! { <p class="card">"No verdict yet: the attempt is not finished."</p> }),
         }}
         {(!r.by_level.is_empty()).then(|| view! {

@@ -1,11 +1,11 @@
 //! Calibration and item analysis over the stored attempts: loads what the
 //! pure modules (`scoring::calibrate`, `scoring::items`) need.
 
+use super::bank::MultiplePolicy;
 use super::bank::{Question, QuestionContent};
 use super::db::{CalibrationRow, DbError};
 use super::scoring::calibrate::{self, CalibrationResult, ItemInfo};
 use super::scoring::items::{self, Attempt, ItemStats, QuizReliability, Served};
-use super::bank::MultiplePolicy;
 use super::scoring::{self, credit, AttemptScoring, CalibratedScale};
 use super::state::AppState;
 use std::collections::HashMap;

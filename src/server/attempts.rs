@@ -550,7 +550,12 @@ fn legacy_model(
     let model = match state.bank.quiz(&attempt.quiz_id) {
         Some(quiz) => scoring::quiz_model(&state.bank, quiz, &none)
             .map_err(|e| AppError::internal("computing a legacy scoring model", e))?,
-        None => return Err(AppError::internal("scoring an attempt of a removed quiz", "no model stored")),
+        None => {
+            return Err(AppError::internal(
+                "scoring an attempt of a removed quiz",
+                "no model stored",
+            ))
+        }
     };
     let mut models = Vec::with_capacity(items.len());
     for it in items {

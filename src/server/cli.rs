@@ -363,7 +363,10 @@ fn simulate(
             Some(w) => worlds.push(w),
             None => {
                 let names: Vec<&str> = Truth::all().iter().map(|t| t.name).collect();
-                eprintln!("error: unknown truth `{t}`; expected {} or all", names.join(", "));
+                eprintln!(
+                    "error: unknown truth `{t}`; expected {} or all",
+                    names.join(", ")
+                );
                 return ExitCode::FAILURE;
             }
         }
@@ -382,7 +385,18 @@ fn simulate(
     );
     println!(
         "{:<26} {:<12} {:>4} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6}",
-        "quiz", "truth", "qs", "exact", "within1", "consist", "oracle", "o-wi1", "o-cons", "conf", "band", "cover"
+        "quiz",
+        "truth",
+        "qs",
+        "exact",
+        "within1",
+        "consist",
+        "oracle",
+        "o-wi1",
+        "o-cons",
+        "conf",
+        "band",
+        "cover"
     );
     for q in &runs {
         for truth in &worlds {
@@ -420,6 +434,21 @@ fn simulate(
                             })
                             .collect();
                         println!("    confidence: {}", bins.join("; "));
+                        let verdicts: Vec<String> = r
+                            .by_verdict
+                            .iter()
+                            .filter(|b| b.candidates > 0)
+                            .map(|b| {
+                                format!(
+                                    "L{:.0}: n={} stated {:.1}% actual {:.1}%",
+                                    b.low,
+                                    b.candidates,
+                                    100.0 * b.stated,
+                                    100.0 * b.actual
+                                )
+                            })
+                            .collect();
+                        println!("    by verdict: {}", verdicts.join("; "));
                         let by: Vec<String> = r
                             .by_level
                             .iter()
@@ -756,7 +785,8 @@ fn lint(dir: PathBuf) -> ExitCode {
 fn testwise_verdicts(bank: &bank::Bank) -> String {
     let mut out = String::from("  its verdicts on 500 forms of each quiz:");
     for quiz in &bank.quizzes {
-        match super::scoring::simulate::verdicts_of(bank, quiz, 500, 7, bank::cues::testwise_answer) {
+        match super::scoring::simulate::verdicts_of(bank, quiz, 500, 7, bank::cues::testwise_answer)
+        {
             Ok(counts) => {
                 let top = bank.ladder.top();
                 let parts: Vec<String> = counts
@@ -764,7 +794,11 @@ fn testwise_verdicts(bank: &bank::Bank) -> String {
                     .enumerate()
                     .filter(|(_, n)| **n > 0)
                     .map(|(l, n)| {
-                        let label = crate::domain::report::level_label(l as u8, top, bank.ladder.open_top());
+                        let label = crate::domain::report::level_label(
+                            l as u8,
+                            top,
+                            bank.ladder.open_top(),
+                        );
                         format!("{label} {:.0}%", 100.0 * *n as f64 / 500.0)
                     })
                     .collect();

@@ -283,7 +283,10 @@ draw = [{ topic = "pki", level = 1, count = 2 }, { topic = "pki", level = 2, cou
             Path::new("/bank"),
             vec![
                 (PathBuf::from("/bank/ladder.toml"), LADDER.into()),
-                (PathBuf::from("/bank/topics.toml"), "[[topic]]\nid = \"pki\"\nname = \"PKI\"\n".into()),
+                (
+                    PathBuf::from("/bank/topics.toml"),
+                    "[[topic]]\nid = \"pki\"\nname = \"PKI\"\n".into(),
+                ),
                 (PathBuf::from("/bank/questions/g.toml"), questions),
                 (PathBuf::from("/bank/blueprints/t.toml"), quiz.into()),
             ],

@@ -448,6 +448,7 @@ pub async fn report(state: &AppState, invitation_id: &str) -> Result<AttemptRepo
             by_topic: Vec::new(),
             by_level: Vec::new(),
             items: Vec::new(),
+            ladder: ladder_rows(state),
         });
     };
     let status = AttemptStatus::parse(&attempt.status).unwrap_or(AttemptStatus::InProgress);
@@ -521,11 +522,13 @@ pub async fn report(state: &AppState, invitation_id: &str) -> Result<AttemptRepo
                 .enumerate()
                 .filter(|(_, t)| t.questions > 0)
                 .map(|(i, t)| {
-                    row(
-                        format!("Level {}", i + 1),
-                        t,
-                        Some(scoring.policy.thresholds[i]),
-                    )
+                    let level = i as u8 + 1;
+                    let name = crate::domain::Level::new(i64::from(level))
+                        .and_then(|l| state.bank.ladder.level(l))
+                        .map_or(format!("Level {level}"), |l| {
+                            format!("Level {level}: {}", l.name)
+                        });
+                    row(name, t, scoring.policy.thresholds.get(i).copied())
                 })
                 .collect(),
         ),
@@ -544,7 +547,23 @@ pub async fn report(state: &AppState, invitation_id: &str) -> Result<AttemptRepo
         by_topic,
         by_level,
         items: if show_answers { review } else { Vec::new() },
+        ladder: ladder_rows(state),
     })
+}
+
+fn ladder_rows(state: &AppState) -> Vec<crate::domain::report::LadderRow> {
+    state
+        .bank
+        .ladder
+        .levels
+        .iter()
+        .map(|l| crate::domain::report::LadderRow {
+            level: l.level.get(),
+            name: l.name.clone(),
+            summary: l.summary.clone(),
+            measured: l.measured,
+        })
+        .collect()
 }
 
 /// Item analysis over the finished attempts, for authors.

@@ -89,7 +89,15 @@ async fn a_finished_attempt_reports_a_verdict_breakdowns_and_the_review(app: Tes
     .await;
     assert_eq!(r["status"], "submitted");
     let v = &r["verdict"];
-    assert!(v["level"].as_u64().unwrap() <= 6);
+    // The verdict stops where the ladder's measured levels stop.
+    assert!(v["level"].as_u64().unwrap() <= 4);
+    assert_eq!(v["top"], 4);
+    assert_eq!(v["open_top"], true);
+    assert_eq!(v["level_probabilities"].as_array().unwrap().len(), 5);
+    let ladder = r["ladder"].as_array().unwrap();
+    assert_eq!(ladder.len(), 6);
+    assert_eq!(ladder[4]["measured"], false);
+    assert_eq!(r["by_level"].as_array().unwrap().len(), 4);
     let probabilities: f64 = v["level_probabilities"]
         .as_array()
         .unwrap()
@@ -157,7 +165,7 @@ async fn item_analysis_counts_responses_and_calibration_feeds_later_attempts(app
 
     let before = app.state.db.calibration().await.unwrap();
     assert!(before.is_empty());
-    let run = analysis::calibrate(&app.state, 5).await.unwrap();
+    let run = analysis::calibrate(&app.state, 1).await.unwrap();
     assert_eq!(run.result.persons, 40);
     assert!(!run.result.items.is_empty());
     analysis::store(&app.state, &run).await.unwrap();
@@ -221,17 +229,59 @@ async fn a_calibration_stored_during_an_attempt_does_not_change_how_it_is_scored
         spacing_se: 0.01,
         spread: 0.1,
     };
-    app.state.db.store_calibration(&scale, 100, &rows, 0).await.unwrap();
+    app.state
+        .db
+        .store_calibration(&scale, 100, &rows, 0)
+        .await
+        .unwrap();
     attempts::submit(&app.state, &token, vec![]).await.unwrap();
     let attempt = attempt_of(&app, &token).await;
     let report: rung::server::scoring::ScoreReport =
         serde_json::from_str(attempt.result.as_deref().unwrap()).unwrap();
-    let served: Vec<_> = at_start.items.clone().unwrap().into_iter().map(Some).collect();
+    let served: Vec<_> = at_start
+        .items
+        .clone()
+        .unwrap()
+        .into_iter()
+        .map(Some)
+        .collect();
     assert_eq!(report.models, served);
-    assert!(report.models.iter().flatten().all(|m| m.difficulty.is_none()));
+    assert!(report
+        .models
+        .iter()
+        .flatten()
+        .all(|m| m.difficulty.is_none()));
     let model = at_start.model.unwrap();
     assert_eq!(report.verdict.cut_points.len(), model.top());
-    assert!(model.cuts.iter().any(|c| *c == report.verdict.cut_points));
+    assert!(model.cuts.contains(&report.verdict.cut_points));
+}
+
+/// A candidate who runs out of time: the questions after the last answered
+/// one are not reached, left out of the verdict instead of counted wrong.
+async fn questions_not_reached_at_the_deadline_are_left_out_of_the_verdict(app: TestApp) {
+    let token = app.invite("Slow").await;
+    let view = attempts::start(&app.state, &token).await.unwrap();
+    let n = view.questions.len();
+    for pos in 0..n - 6 {
+        let key = key_for(&app, &token, pos).await;
+        attempts::answer(&app.state, &token, pos as u32, key)
+            .await
+            .unwrap();
+    }
+    app.clock()
+        .advance_ms(i64::from(view.duration_minutes) * 60_000 + attempts::GRACE_MS + 1);
+    assert_eq!(attempts::sweep(&app.state).await.unwrap(), 1);
+    let attempt = attempt_of(&app, &token).await;
+    assert_eq!(attempt.status, "timed_out");
+    let report: rung::server::scoring::ScoreReport =
+        serde_json::from_str(attempt.result.as_deref().unwrap()).unwrap();
+    assert_eq!(report.verdict.not_reached, 6);
+    assert_eq!(report.total.not_reached, 6);
+    assert_eq!(report.total.max, (n - 6) as f64);
+    assert_eq!(report.total.points, (n - 6) as f64);
+    assert!(report.items[n - 6..].iter().all(Option::is_none));
+    // All right on what was reached: a strong verdict, not a weak one.
+    assert!(report.verdict.level >= 3, "{:?}", report.verdict);
 }
 
 /// A calibration that measures the top level's questions as the easiest
@@ -261,7 +311,11 @@ async fn a_calibration_with_levels_out_of_order_does_not_block_candidates(app: T
         spacing_se: 0.05,
         spread: 0.7,
     };
-    app.state.db.store_calibration(&scale, 100, &rows, 0).await.unwrap();
+    app.state
+        .db
+        .store_calibration(&scale, 100, &rows, 0)
+        .await
+        .unwrap();
     let token = finish(&app, "Unordered", |_| true).await;
     let attempt = attempt_of(&app, &token).await;
     let scoring: rung::server::scoring::AttemptScoring =
@@ -282,5 +336,6 @@ on_both_databases!(
     a_finished_attempt_reports_a_verdict_breakdowns_and_the_review,
     item_analysis_counts_responses_and_calibration_feeds_later_attempts,
     a_calibration_stored_during_an_attempt_does_not_change_how_it_is_scored,
+    questions_not_reached_at_the_deadline_are_left_out_of_the_verdict,
     a_calibration_with_levels_out_of_order_does_not_block_candidates,
 );

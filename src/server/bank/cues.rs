@@ -55,11 +55,57 @@ pub const HEDGES: &[&str] = &[
 ];
 
 const STOP: &[&str] = &[
-    "that", "this", "with", "from", "into", "which", "what", "when", "where", "does", "have",
-    "their", "there", "these", "those", "than", "then", "them", "they", "will", "would",
-    "should", "could", "about", "because", "before", "after", "each", "other", "over", "under",
-    "such", "your", "only", "also", "some", "more", "most", "just", "been", "being", "were",
-    "while", "true", "false", "select", "apply", "following", "best", "right", "wrong",
+    "that",
+    "this",
+    "with",
+    "from",
+    "into",
+    "which",
+    "what",
+    "when",
+    "where",
+    "does",
+    "have",
+    "their",
+    "there",
+    "these",
+    "those",
+    "than",
+    "then",
+    "them",
+    "they",
+    "will",
+    "would",
+    "should",
+    "could",
+    "about",
+    "because",
+    "before",
+    "after",
+    "each",
+    "other",
+    "over",
+    "under",
+    "such",
+    "your",
+    "only",
+    "also",
+    "some",
+    "more",
+    "most",
+    "just",
+    "been",
+    "being",
+    "were",
+    "while",
+    "true",
+    "false",
+    "select",
+    "apply",
+    "following",
+    "best",
+    "right",
+    "wrong",
 ];
 
 /// Lower-case words of a text (letters, digits, apostrophes kept inside).
@@ -354,7 +400,11 @@ pub fn report(bank: &Bank) -> CueReport {
             if best > 0 {
                 r.key_echo += usize::from(overlaps[key] == best && leaders == 1);
             }
-            r.key_echo_expected += if best > 0 && leaders == 1 { 1.0 / k } else { 0.0 };
+            r.key_echo_expected += if best > 0 && leaders == 1 {
+                1.0 / k
+            } else {
+                0.0
+            };
         }
     }
     for l in &mut by_level {

@@ -6,7 +6,6 @@ use super::model::{Bank, Question};
 use crate::domain::QuestionKind;
 use std::collections::{HashMap, HashSet};
 
-
 /// Near-duplicate prompts: word 3-shingle Jaccard similarity at least this.
 pub const NEAR_DUPLICATE: f64 = 0.8;
 /// Correct-position skew: warn when a position's count is this many standard
@@ -144,7 +143,9 @@ fn cue_statistics(bank: &Bank, out: &mut Vec<Diagnostic>) {
             .map(|(c, n)| (c, *n))
             .unwrap_or((0, 0));
         if top_n as f64 > 0.5 * r.multiples as f64 {
-            if let Some(at) = first(&|q| q.kind == QuestionKind::Multiple && q.correct_count() == top_count) {
+            if let Some(at) =
+                first(&|q| q.kind == QuestionKind::Multiple && q.correct_count() == top_count)
+            {
                 out.push(Diagnostic::warning(
                     at,
                     format!(
@@ -155,7 +156,11 @@ fn cue_statistics(bank: &Bank, out: &mut Vec<Diagnostic>) {
             }
         }
         let mut by_options: HashMap<usize, usize> = HashMap::new();
-        for q in bank.questions.iter().filter(|q| q.kind == QuestionKind::Multiple) {
+        for q in bank
+            .questions
+            .iter()
+            .filter(|q| q.kind == QuestionKind::Multiple)
+        {
             *by_options.entry(q.options.len()).or_default() += 1;
         }
         if let Some((&n, _)) = by_options.iter().max_by_key(|(n, c)| (**c, **n)) {
@@ -170,7 +175,9 @@ fn cue_statistics(bank: &Bank, out: &mut Vec<Diagnostic>) {
                 .map(|c| c.to_string())
                 .collect();
             if !missing.is_empty() {
-                if let Some(at) = first(&|q| q.kind == QuestionKind::Multiple && q.options.len() == n) {
+                if let Some(at) =
+                    first(&|q| q.kind == QuestionKind::Multiple && q.options.len() == n)
+                {
                     out.push(Diagnostic::warning(
                         at,
                         format!(
@@ -196,7 +203,11 @@ fn cue_statistics(bank: &Bank, out: &mut Vec<Diagnostic>) {
                     at,
                     format!(
                         "{} of {} true/false statements are {}: balance true and false",
-                        if majority { r.true_answers } else { r.true_false - r.true_answers },
+                        if majority {
+                            r.true_answers
+                        } else {
+                            r.true_false - r.true_answers
+                        },
                         r.true_false,
                         if majority { "true" } else { "false" }
                     ),

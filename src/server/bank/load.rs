@@ -13,8 +13,8 @@
 
 use super::diag::{Diagnostic, Loc, Report, Sources};
 use super::model::{
-    Bank, Draw, Ladder, LadderLevel, MultiplePolicy, OptionContent, Question, QuestionContent, QuestionLocs, Quiz,
-    QuizContent, ScoringPolicy, Topic,
+    Bank, Draw, Ladder, LadderLevel, MultiplePolicy, OptionContent, Question, QuestionContent,
+    QuestionLocs, Quiz, QuizContent, ScoringPolicy, Topic,
 };
 use super::read::{list, nearest, Fields, Sink, Span, MISSING_KEY};
 use crate::domain::{Level, QuestionKind};
@@ -259,6 +259,9 @@ pub fn load_files(root: &Path, files: Vec<(PathBuf, String)>) -> Loaded {
     Loaded { bank, report }
 }
 
+/// A question without errors: its content, where it was written, its group.
+type Parsed = (QuestionContent, QuestionLocs, Option<String>);
+
 #[derive(Default)]
 struct Ctx {
     ladder: Ladder,
@@ -342,7 +345,7 @@ impl Ctx {
         file.string(sink, "source", false);
         let mut levels: Vec<LadderLevel> = Vec::new();
         let mut measured_spans: Vec<(u8, bool, Span)> = Vec::new();
-        for (table, span) in file.tables(sink, "level", true) {
+        for (position, (table, span)) in file.tables(sink, "level", true).into_iter().enumerate() {
             let f = Fields::new(sink, table, span.clone(), "level", LADDER_LEVEL_KEYS);
             let number = f.integer(sink, "number", true);
             let level_name = f.string(sink, "name", true);
@@ -358,7 +361,7 @@ impl Ctx {
             else {
                 continue;
             };
-            let expected = levels.len() as i64 + 1;
+            let expected = position as i64 + 1;
             if *number.get_ref() != expected {
                 sink.error(
                     number.span(),
@@ -409,13 +412,13 @@ impl Ctx {
                 "no level is `measured = true`: a quiz needs at least level 1 to measure",
             );
         }
+        let first_unmeasured = measured_spans.get(top).map(|(n, _, _)| *n);
         for (n, measured, span) in measured_spans.iter().skip(top) {
-            if *measured {
+            if let (true, Some(gap)) = (*measured, first_unmeasured) {
                 sink.error(
                     span.clone(),
                     format!(
-                        "level {n} is measured but level {} is not: the measured levels must be 1 up to the highest, with no gap",
-                        top + 1
+                        "level {n} is measured but level {gap} is not: the measured levels must be 1 up to the highest, with no gap"
                     ),
                 );
             }
@@ -510,10 +513,7 @@ impl Ctx {
         sink: &mut Sink<'_>,
         table: &DeTable<'_>,
         span: Span,
-    ) -> (
-        Option<Spanned<String>>,
-        Option<(QuestionContent, QuestionLocs, Option<String>)>,
-    ) {
+    ) -> (Option<Spanned<String>>, Option<Parsed>) {
         let header = sink.loc(span.clone());
         let errors_before = sink.diags.len();
         let f = Fields::new(sink, table, span, "question", QUESTION_KEYS);
@@ -888,12 +888,7 @@ fn options(
     }
 }
 
-fn scoring(
-    sink: &mut Sink<'_>,
-    table: &DeTable<'_>,
-    span: Span,
-    top: u8,
-) -> Option<ScoringPolicy> {
+fn scoring(sink: &mut Sink<'_>, table: &DeTable<'_>, span: Span, top: u8) -> Option<ScoringPolicy> {
     let f = Fields::new(sink, table, span, "[scoring]", SCORING_KEYS);
     let mut policy = ScoringPolicy::for_levels(top);
     let mut ok = true;

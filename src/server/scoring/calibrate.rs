@@ -259,10 +259,10 @@ pub fn calibrate(
         let v: Vec<f64> = info.iter().map(|i| 1.0 / (i + prior_precision)).collect();
         if levels_seen >= 2 {
             let (pm, ps) = SPACING_PRIOR;
-            let num: f64 = (0..n).map(|i| offset[i] * b[i]).sum::<f64>() / (spread * spread)
-                + pm / (ps * ps);
-            let den: f64 = offset.iter().map(|o| o * o).sum::<f64>() / (spread * spread)
-                + 1.0 / (ps * ps);
+            let num: f64 =
+                (0..n).map(|i| offset[i] * b[i]).sum::<f64>() / (spread * spread) + pm / (ps * ps);
+            let den: f64 =
+                offset.iter().map(|o| o * o).sum::<f64>() / (spread * spread) + 1.0 / (ps * ps);
             spacing = (num / den).max(0.1);
         }
         let (sm, sw) = SPREAD_PRIOR;
@@ -535,7 +535,6 @@ fn normalize(log_w: &mut [f64]) {
     log_w.iter_mut().for_each(|l| *l -= shift);
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -696,7 +695,10 @@ mod tests {
             .collect();
         let mean = moves.iter().sum::<f64>() / moves.len() as f64;
         let max = moves.iter().map(|m| m.abs()).fold(0.0, f64::max);
-        assert!(mean.abs() < 0.05, "other items moved by {mean:.3} on average");
+        assert!(
+            mean.abs() < 0.05,
+            "other items moved by {mean:.3} on average"
+        );
         assert!(max < 0.3, "an item moved by {max:.3}");
         let moved = (before.scale.spacing - after.scale.spacing).abs();
         assert!(moved < 0.1, "the spacing moved by {moved:.3}");

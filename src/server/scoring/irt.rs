@@ -226,7 +226,7 @@ impl ItemModel {
     }
 
     /// A key for caching: equal keys give equal curves.
-    fn key(&self) -> (u8, u64, u64, u64) {
+    fn key(&self) -> CurveKey {
         (
             self.level,
             self.difficulty.map_or(u64::MAX, f64::to_bits),
@@ -264,9 +264,18 @@ pub fn cut_points(
     let mut cuts = Vec::with_capacity(thresholds.len());
     for (i, &t) in thresholds.iter().enumerate() {
         let level = i as u8 + 1;
-        let items = typical.get(i).filter(|v| !v.is_empty()).ok_or(CutError::Empty(level))?;
+        let items = typical
+            .get(i)
+            .filter(|v| !v.is_empty())
+            .ok_or(CutError::Empty(level))?;
         let n = items.len() as f64;
-        let share = |theta: f64| items.iter().map(|it| it.p(theta, scale, spacing)).sum::<f64>() / n;
+        let share = |theta: f64| {
+            items
+                .iter()
+                .map(|it| it.p(theta, scale, spacing))
+                .sum::<f64>()
+                / n
+        };
         let floor = items.iter().map(|it| it.guessing).sum::<f64>() / n;
         if t <= floor + 1e-9 {
             return Err(CutError::BelowGuessing {
@@ -422,6 +431,9 @@ fn log_prior(grid: &[f64], cuts: &[f64], w: f64) -> Vec<f64> {
     lp
 }
 
+/// Equal keys give equal item curves.
+type CurveKey = (u8, u64, u64, u64);
+
 /// Cached log P and log (1 − P) of one item over the grid, per spacing.
 struct Curve {
     log_p: Vec<Vec<f64>>,
@@ -435,7 +447,7 @@ pub struct Scorer<'m> {
     pub grid: Vec<f64>,
     widths: Vec<f64>,
     log_priors: Vec<Vec<f64>>,
-    curves: std::cell::RefCell<std::collections::HashMap<(u8, u64, u64, u64), std::rc::Rc<Curve>>>,
+    curves: std::cell::RefCell<std::collections::HashMap<CurveKey, std::rc::Rc<Curve>>>,
 }
 
 impl<'m> Scorer<'m> {
@@ -659,8 +671,8 @@ pub fn lz_star(
     let mut parts = Vec::with_capacity(observations.len());
     for o in observations {
         let p = o.item.p(theta, scale, spacing).clamp(1e-9, 1.0 - 1e-9);
-        let dp = (o.item.p(theta + h, scale, spacing) - o.item.p(theta - h, scale, spacing))
-            / (2.0 * h);
+        let dp =
+            (o.item.p(theta + h, scale, spacing) - o.item.p(theta - h, scale, spacing)) / (2.0 * h);
         let w = (p / (1.0 - p)).ln();
         let r = dp / (p * (1.0 - p));
         parts.push((o.credit, p, dp, w, r));
@@ -877,7 +889,12 @@ mod tests {
         let a = Scorer::new(&exact).verdict(&o);
         let b = Scorer::new(&uncertain).verdict(&spread);
         assert_eq!(a.level, b.level);
-        assert!(b.confidence < a.confidence, "{} vs {}", b.confidence, a.confidence);
+        assert!(
+            b.confidence < a.confidence,
+            "{} vs {}",
+            b.confidence,
+            a.confidence
+        );
     }
 
     #[test]
@@ -897,7 +914,17 @@ mod tests {
         // expects of a mid-ladder candidate.
         let typical: Vec<Observation> = (1..=4u8)
             .flat_map(|l| (0..6).map(move |k| (l, k)))
-            .map(|(l, k)| obs(l, if l <= 2 || (l == 3 && k < 2) { 1.0 } else { 0.0 }, &scale))
+            .map(|(l, k)| {
+                obs(
+                    l,
+                    if l <= 2 || (l == 3 && k < 2) {
+                        1.0
+                    } else {
+                        0.0
+                    },
+                    &scale,
+                )
+            })
             .collect();
         let fit = s.person_fit(&typical, 0).unwrap();
         assert!(!fit.flagged, "{fit:?}");

@@ -142,7 +142,12 @@ pub fn quiz_model(
             items.push(ItemModel::authored(i as u8 + 1, 0.25, &scale));
         }
     }
-    ScoringModel::new(scale, &quiz.scoring.thresholds, &typical, bank.ladder.open_top())
+    ScoringModel::new(
+        scale,
+        &quiz.scoring.thresholds,
+        &typical,
+        bank.ladder.open_top(),
+    )
 }
 
 /// The model a new attempt of `quiz` is scored against. A calibration that
@@ -312,7 +317,10 @@ pub fn score_with(
         by_topic,
         by_level,
         items,
-        models: responses.iter().map(|r| r.scored.then_some(r.item)).collect(),
+        models: responses
+            .iter()
+            .map(|r| r.scored.then_some(r.item))
+            .collect(),
         verdict,
     }
 }
@@ -386,7 +394,10 @@ mod tests {
         assert!(used.is_empty());
         assert_eq!(
             problem.unwrap().to_string(),
-            format!("the thresholds make level {top} start below level {}", top - 1)
+            format!(
+                "the thresholds make level {top} start below level {}",
+                top - 1
+            )
         );
     }
 
@@ -444,7 +455,13 @@ mod tests {
             .collect();
         let right = vec!["a".to_string()];
         let item = |q: &QuestionContent| {
-            item_model(q, "h", &Calibration::new(), MultiplePolicy::AllOrNothing, &m.scale)
+            item_model(
+                q,
+                "h",
+                &Calibration::new(),
+                MultiplePolicy::AllOrNothing,
+                &m.scale,
+            )
         };
         // A strong candidate: right on everything answered; ran out of time
         // with the last 8 questions (served last) untouched.
@@ -464,10 +481,12 @@ mod tests {
             })
             .collect();
         let with = score(&responses, MultiplePolicy::AllOrNothing, &m);
-        let only_reached: Vec<Response> =
-            responses.iter().copied().filter(|r| r.reached).collect();
+        let only_reached: Vec<Response> = responses.iter().copied().filter(|r| r.reached).collect();
         let alone = score(&only_reached, MultiplePolicy::AllOrNothing, &m);
-        assert_eq!(with.verdict.level_probabilities, alone.verdict.level_probabilities);
+        assert_eq!(
+            with.verdict.level_probabilities,
+            alone.verdict.level_probabilities
+        );
         assert_eq!(with.verdict.not_reached, 8);
         assert_eq!(with.total.max, 16.0);
         assert_eq!(with.total.not_reached, 8);

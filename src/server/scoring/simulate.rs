@@ -15,8 +15,12 @@
 //! every question and the true population, the best any scorer could do
 //! with the same answers.
 
-use super::irt::{self, category, sigmoid, ItemModel, Scale, Scorer, SPACING_LOG_SD, SPACING_MEDIAN, SPREAD};
-use super::{guessing_floor, item_model, not_reached, quiz_model, score_with, Calibration, Response};
+use super::irt::{
+    self, category, sigmoid, ItemModel, Scale, Scorer, SPACING_LOG_SD, SPACING_MEDIAN, SPREAD,
+};
+use super::{
+    guessing_floor, item_model, not_reached, quiz_model, score_with, Calibration, Response,
+};
 use crate::domain::{Level, QuestionKind};
 use crate::server::bank::model::Draw;
 use crate::server::bank::{Bank, QuestionContent, QuizContent};
@@ -159,6 +163,9 @@ pub struct SimulationResult {
     pub band_coverage: f64,
     pub calibration: Vec<CalibrationBin>,
     pub by_level: Vec<LevelAccuracy>,
+    /// Per verdict (index = the level reported): how many, the mean stated
+    /// confidence, and how often the candidate really is at that level.
+    pub by_verdict: Vec<CalibrationBin>,
     /// How often person fit flagged a candidate (answers from the true
     /// model: the false-alarm rate when the truth is rung's model).
     pub person_fit_flagged: f64,
@@ -282,11 +289,7 @@ fn world(
     }
     for w in cuts.windows(2) {
         if w[1] <= w[0] {
-            return Err(irt::CutError::NotIncreasing {
-                level: 0,
-                below: 0,
-            }
-            .into());
+            return Err(irt::CutError::NotIncreasing { level: 0, below: 0 }.into());
         }
     }
     let width = if cuts.len() >= 2 {
@@ -323,7 +326,9 @@ fn draw_ability(w: &World, rng: &mut ChaCha8Rng) -> (usize, f64) {
 fn log_population(w: &World, theta: f64) -> f64 {
     let top = w.cuts.len();
     let c = category(&w.cuts, theta);
-    let half_normal = |x: f64| -0.5 * (x / w.width).powi(2) - (w.width * (std::f64::consts::PI / 2.0).sqrt()).ln();
+    let half_normal = |x: f64| {
+        -0.5 * (x / w.width).powi(2) - (w.width * (std::f64::consts::PI / 2.0).sqrt()).ln()
+    };
     if c == 0 {
         half_normal(w.cuts[0] - theta)
     } else if c == top {
@@ -367,13 +372,23 @@ fn oracle_level(w: &World, answered: &[(TrueItem, f64)], grid: &[f64], log_prior
 /// The answer a candidate gives: the key if right, else a wrong answer (a
 /// distractor, or a wrong set for select-all questions).
 fn answer(q: &QuestionContent, right: bool, rng: &mut ChaCha8Rng) -> Vec<String> {
-    let key: Vec<String> = q.options.iter().filter(|o| o.correct).map(|o| o.id.clone()).collect();
+    let key: Vec<String> = q
+        .options
+        .iter()
+        .filter(|o| o.correct)
+        .map(|o| o.id.clone())
+        .collect();
     if right {
         return key;
     }
     match q.kind {
         QuestionKind::Single | QuestionKind::TrueFalse => {
-            let wrong: Vec<&String> = q.options.iter().filter(|o| !o.correct).map(|o| &o.id).collect();
+            let wrong: Vec<&String> = q
+                .options
+                .iter()
+                .filter(|o| !o.correct)
+                .map(|o| &o.id)
+                .collect();
             vec![wrong[rng.random_range(0..wrong.len())].clone()]
         }
         QuestionKind::Multiple => loop {
@@ -490,9 +505,15 @@ pub fn simulate(
     let (mut o_exact, mut o_within, mut o_consistent) = (0usize, 0usize, 0usize);
     let (mut covered, mut band_sum, mut conf_sum, mut flagged) = (0usize, 0.0, 0.0, 0usize);
     let bins: Vec<(f64, f64)> = (0..8)
-        .map(|i| (0.2 + 0.1 * i as f64, if i == 7 { 1.0001 } else { 0.3 + 0.1 * i as f64 }))
+        .map(|i| {
+            (
+                0.2 + 0.1 * i as f64,
+                if i == 7 { 1.0001 } else { 0.3 + 0.1 * i as f64 },
+            )
+        })
         .collect();
     let mut bin_acc = vec![(0usize, 0.0, 0usize); bins.len()];
+    let mut verdict_acc = vec![(0usize, 0.0, 0usize); top + 1];
     let mut questions = 0;
     let mut done = 0;
     for k in 0..worlds {
@@ -513,8 +534,30 @@ pub fn simulate(
         let n = candidates / worlds + usize::from(k < candidates % worlds);
         for _ in 0..n {
             let (level, theta) = draw_ability(&w, &mut rng);
-            let (a, q) = sit(bank, quiz, calibration, &scorer, &w, truth, theta, &grid, &log_prior, &mut rng)?;
-            let (b, _) = sit(bank, quiz, calibration, &scorer, &w, truth, theta, &grid, &log_prior, &mut rng)?;
+            let (a, q) = sit(
+                bank,
+                quiz,
+                calibration,
+                &scorer,
+                &w,
+                truth,
+                theta,
+                &grid,
+                &log_prior,
+                &mut rng,
+            )?;
+            let (b, _) = sit(
+                bank,
+                quiz,
+                calibration,
+                &scorer,
+                &w,
+                truth,
+                theta,
+                &grid,
+                &log_prior,
+                &mut rng,
+            )?;
             questions = q;
             done += 1;
             let v = &a.verdict;
@@ -527,15 +570,23 @@ pub fn simulate(
             o_exact += usize::from(a.oracle == level);
             o_within += usize::from(a.oracle.abs_diff(level) <= 1);
             o_consistent += usize::from(a.oracle == b.oracle);
-            covered += usize::from(usize::from(v.band_low) <= level && level <= usize::from(v.band_high));
+            covered +=
+                usize::from(usize::from(v.band_low) <= level && level <= usize::from(v.band_high));
             band_sum += f64::from(v.band_high - v.band_low + 1);
             conf_sum += v.confidence;
             flagged += usize::from(v.person_fit.as_ref().is_some_and(|f| f.flagged));
-            if let Some(i) = bins.iter().position(|(lo, hi)| v.confidence >= *lo && v.confidence < *hi) {
+            if let Some(i) = bins
+                .iter()
+                .position(|(lo, hi)| v.confidence >= *lo && v.confidence < *hi)
+            {
                 bin_acc[i].0 += 1;
                 bin_acc[i].1 += v.confidence;
                 bin_acc[i].2 += usize::from(hit);
             }
+            let va = &mut verdict_acc[got.min(top)];
+            va.0 += 1;
+            va.1 += v.confidence;
+            va.2 += usize::from(hit);
             let slot = &mut per_level[level];
             slot.0 += 1;
             slot.1 += usize::from(hit);
@@ -569,8 +620,16 @@ pub fn simulate(
                 low,
                 high: high.min(1.0),
                 candidates: count,
-                stated: if count > 0 { stated / count as f64 } else { 0.0 },
-                actual: if count > 0 { right as f64 / count as f64 } else { 0.0 },
+                stated: if count > 0 {
+                    stated / count as f64
+                } else {
+                    0.0
+                },
+                actual: if count > 0 {
+                    right as f64 / count as f64
+                } else {
+                    0.0
+                },
             })
             .collect(),
         by_level: per_level
@@ -581,6 +640,25 @@ pub fn simulate(
                 candidates: c,
                 exact: if c > 0 { e as f64 / c as f64 } else { 0.0 },
                 within_one: if c > 0 { w as f64 / c as f64 } else { 0.0 },
+            })
+            .collect(),
+        by_verdict: verdict_acc
+            .iter()
+            .enumerate()
+            .map(|(l, &(count, stated, right))| CalibrationBin {
+                low: l as f64,
+                high: l as f64,
+                candidates: count,
+                stated: if count > 0 {
+                    stated / count as f64
+                } else {
+                    0.0
+                },
+                actual: if count > 0 {
+                    right as f64 / count as f64
+                } else {
+                    0.0
+                },
             })
             .collect(),
         person_fit_flagged: share(flagged),
