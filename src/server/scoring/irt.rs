@@ -124,8 +124,12 @@ pub struct Scale {
 /// median and log-SD (95% between about 0.7 and 2.2 logits per level).
 pub const SPACING_MEDIAN: f64 = 1.1;
 pub const SPACING_LOG_SD: f64 = 0.3;
-/// The prior SD of difficulty within an authored level.
-pub const SPREAD: f64 = 0.8;
+/// The prior SD of difficulty within an authored level. Judged levels
+/// explain item difficulty only moderately, and this spread also absorbs
+/// what the Rasch model leaves out (slopes that differ, guessing above the
+/// floor): with 0.8 the verdict was too sure at the extremes when the truth
+/// had those (BENCHMARKS.md); calibration replaces it with an estimate.
+pub const SPREAD: f64 = 1.0;
 /// How many points represent the spacing's distribution.
 pub const SPACING_POINTS: usize = 9;
 

@@ -54,7 +54,7 @@ impl Truth {
     /// Rasch slopes, guessing at the floor, everyone finishes.
     pub const RUNG: Truth = Truth {
         name: "rung",
-        description: "rung's own model: spacing drawn from its prior, spread 0.8, slope 1, guessing at the floor",
+        description: "rung's own model: spacing drawn from its prior, spread 1.0, slope 1, guessing at the floor",
         spacing: None,
         spread: SPREAD,
         slopes: None,
