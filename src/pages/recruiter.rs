@@ -306,7 +306,7 @@ fn verdict_card(v: Verdict, ladder: Vec<LadderRow>) -> impl IntoView {
         WHAT_IT_MEASURES.to_string()
     } else {
         format!(
-            "{WHAT_IT_MEASURES} Levels {} are decided on impact and scope, outside the quiz: \"level {top} or above\" is as far as it can see.",
+            "{WHAT_IT_MEASURES} That is why its top verdict reads \"level {top} or above\": levels {} are for interviews and references to decide.",
             unmeasured.join(", ")
         )
     };
