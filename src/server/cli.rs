@@ -227,7 +227,7 @@ pub async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Lint { dir }) => lint(dir.unwrap_or(cli.global.quizzes)),
-        Some(Command::Import { from }) => import(from),
+        Some(Command::Import { from }) => import(from, &cli.global.quizzes),
         Some(Command::Simulate {
             quiz,
             candidates,
@@ -687,7 +687,7 @@ async fn serve(global: &Global, addr: Option<SocketAddr>) -> ExitCode {
     }
 }
 
-fn import(from: ImportFrom) -> ExitCode {
+fn import(from: ImportFrom, bank_dir: &std::path::Path) -> ExitCode {
     let ImportFrom::MdbookQuiz {
         files,
         topic,
@@ -695,8 +695,19 @@ fn import(from: ImportFrom) -> ExitCode {
         out,
         id_prefix,
     } = from;
-    let Some(level) = crate::domain::Level::new(i64::from(level)) else {
-        eprintln!("error: --level must be 1 to 6");
+    // The level must be one the bank's ladder measures.
+    let ladder = bank::load_dir(bank_dir).bank.ladder;
+    let top = ladder.top();
+    let Some(level) = crate::domain::Level::new(i64::from(level)).filter(|l| ladder.is_measured(*l))
+    else {
+        if top == 0 {
+            eprintln!(
+                "error: cannot read the ladder of {} to check --level",
+                bank::diag::display_path(bank_dir)
+            );
+        } else {
+            eprintln!("error: --level must be a level the ladder measures, 1 to {top}");
+        }
         return ExitCode::FAILURE;
     };
     let prefix = id_prefix.unwrap_or_else(|| topic.clone());
@@ -784,9 +795,24 @@ fn lint(dir: PathBuf) -> ExitCode {
 /// The verdicts the test-wise answerer gets on every quiz (500 forms each).
 fn testwise_verdicts(bank: &bank::Bank) -> String {
     let mut out = String::from("  its verdicts on 500 forms of each quiz:");
+    // Its answers do not depend on the order of the options (ties are
+    // broken by the options' text): work each question out once.
+    let answers: std::collections::HashMap<&str, Vec<String>> = bank
+        .questions
+        .iter()
+        .map(|q| {
+            let order: Vec<String> = q.options.iter().map(|o| o.id.clone()).collect();
+            (q.id.as_str(), bank::cues::testwise_answer(q, &order))
+        })
+        .collect();
+    let answerer = |q: &bank::QuestionContent, order: &[String]| {
+        answers
+            .get(q.id.as_str())
+            .cloned()
+            .unwrap_or_else(|| bank::cues::testwise_answer(q, order))
+    };
     for quiz in &bank.quizzes {
-        match super::scoring::simulate::verdicts_of(bank, quiz, 500, 7, bank::cues::testwise_answer)
-        {
+        match super::scoring::simulate::verdicts_of(bank, quiz, 500, 7, answerer) {
             Ok(counts) => {
                 let top = bank.ladder.top();
                 let parts: Vec<String> = counts

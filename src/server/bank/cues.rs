@@ -574,5 +574,13 @@ mod tests {
         );
         let a = testwise_answer(&m, &order(&m));
         assert!(!a.is_empty() && a.len() < 5, "{a:?}");
+        // The answer does not depend on the order the options are shown in.
+        let mut reversed = order(&m);
+        reversed.reverse();
+        let mut b = testwise_answer(&m, &reversed);
+        let mut a = a;
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
     }
 }

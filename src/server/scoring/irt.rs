@@ -644,20 +644,17 @@ impl<'m> Scorer<'m> {
         }
         let scale = &self.model.scale;
         let (s, _) = scale.spacings[spacing_index];
-        let loglik = |t: f64| -> f64 {
-            observations
-                .iter()
-                .map(|o| {
-                    let p = o.item.p(t, scale, s).clamp(1e-12, 1.0 - 1e-12);
-                    o.credit * p.ln() + (1.0 - o.credit) * (1.0 - p).ln()
-                })
-                .sum()
-        };
-        let theta = self
-            .grid
-            .iter()
-            .copied()
-            .max_by(|a, b| loglik(*a).total_cmp(&loglik(*b)))?;
+        // The log-likelihood over the grid, from the cached curves.
+        let mut loglik = vec![0.0; GRID];
+        for o in observations {
+            let c = self.curve(&o.item);
+            let (lp, lq) = (&c.log_p[spacing_index], &c.log_q[spacing_index]);
+            for (g, l) in loglik.iter_mut().enumerate() {
+                *l += o.credit * lp[g] + (1.0 - o.credit) * lq[g];
+            }
+        }
+        let best = (0..GRID).max_by(|&a, &b| loglik[a].total_cmp(&loglik[b]))?;
+        let theta = self.grid[best];
         Some(lz_star(observations, theta, scale, s))
     }
 }
