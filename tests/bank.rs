@@ -700,9 +700,15 @@ fn rung_import_writes_a_file_that_lints_clean() {
             "--topic",
             "pki",
             "--level",
-            "9",
+            "5",
         ])
         .output()
         .unwrap();
     assert!(!bad_level.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad_level.stderr)
+            .contains("--level must be a level the ladder measures, 1 to 4"),
+        "{}",
+        String::from_utf8_lossy(&bad_level.stderr)
+    );
 }
