@@ -648,6 +648,16 @@ mod tests {
                 .count() as f64
                 / r.items.len() as f64;
             assert!((0.9..=0.99).contains(&covered), "coverage {covered:.3}");
+            // The figures BENCHMARKS.md quotes (`cargo test -- --nocapture`).
+            eprintln!(
+                "recovery at spacing {true_spacing}: spacing {:.3} ± {:.3}, spread {:.3}, RMSE {err:.3} (level only {:.3}), coverage {:.1}%, {} EM cycles",
+                s.spacing,
+                s.spacing_se,
+                s.spread,
+                rmse(&prior_only, &truth.b),
+                100.0 * covered,
+                r.iterations
+            );
         }
     }
 
