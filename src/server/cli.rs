@@ -698,7 +698,8 @@ fn import(from: ImportFrom, bank_dir: &std::path::Path) -> ExitCode {
     // The level must be one the bank's ladder measures.
     let ladder = bank::load_dir(bank_dir).bank.ladder;
     let top = ladder.top();
-    let Some(level) = crate::domain::Level::new(i64::from(level)).filter(|l| ladder.is_measured(*l))
+    let Some(level) =
+        crate::domain::Level::new(i64::from(level)).filter(|l| ladder.is_measured(*l))
     else {
         if top == 0 {
             eprintln!(
