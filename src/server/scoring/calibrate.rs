@@ -5,7 +5,9 @@
 //! The model is hierarchical: each question's difficulty is drawn around
 //! its level's place on the scale,
 //!
-//!     b_i ~ N(β · (L_i − m), τ²),
+//! ```text
+//! b_i ~ N(β · (L_i − m), τ²),
+//! ```
 //!
 //! and answers follow P = c + (1 − c)σ(θ − b) with the format's guessing
 //! floor c. The spacing β and the spread τ are estimated, not assumed. The

@@ -3,13 +3,17 @@
 //!
 //! A candidate of ability θ answers a question right with probability
 //!
-//!     P(right | θ) = c + (1 − c) · σ(θ − b),     σ(x) = 1 / (1 + e^(−x)),
+//! ```text
+//! P(right | θ) = c + (1 − c) · σ(θ − b),     σ(x) = 1 / (1 + e^(−x)),
+//! ```
 //!
 //! with c the question's guessing floor (known from its format) and b its
 //! difficulty. Difficulties are tied to the authored levels by a model
 //! whose parameters are uncertain, not assumed:
 //!
-//!     b = β · (L − m) + ε,    ε ~ N(0, τ²)
+//! ```text
+//! b = β · (L − m) + ε,    ε ~ N(0, τ²)
+//! ```
 //!
 //! β is the spacing of the levels in logits, m the centre of the measured
 //! levels and τ the spread of difficulty within a level. Until real answers
@@ -258,7 +262,9 @@ pub enum CutError {
 /// ability θ_L where the expected share of right answers on the level's
 /// questions is the quiz's threshold t_L:
 ///
-///     (1/n_L) Σ_{i ∈ L} P_i(θ_L) = t_L
+/// ```text
+/// (1/n_L) Σ_{i ∈ L} P_i(θ_L) = t_L
+/// ```
 pub fn cut_points(
     thresholds: &[f64],
     typical: &[Vec<ItemModel>],
