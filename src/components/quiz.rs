@@ -296,8 +296,7 @@ pub fn QuizRunner(
             <section class="question card" data-testid="question" data-position=pos aria-labelledby="question-heading">
                 <input type="hidden" name="position" value=pos.to_string()/>
                 <h2 class="qmeta" id="question-heading" tabindex="-1" node_ref=heading>
-                    "Question " {pos + 1} " of " {n}
-                    {many.then_some(" · select all that apply")}
+                    {format!("Question {} of {n}{}", pos + 1, if many { " · select all that apply" } else { "" })}
                     {move || flagged().then_some(" · flagged for review")}
                 </h2>
                 <div class="prompt" id="question-prompt" inner_html=q.prompt_html></div>

@@ -125,6 +125,14 @@ pub async fn intro(state: &AppState, token: &str) -> Result<Intro, AppError> {
     })
 }
 
+/// Start the invitation's attempt (or resume it) without opening a
+/// session: for tools and tests that act in-process. Candidates start
+/// through [`start_session`].
+pub async fn start(state: &AppState, inv: &InvitationRow) -> Result<AttemptView, AppError> {
+    let attempt = begin(state, inv).await?;
+    view(state, &attempt).await
+}
+
 /// Start the invitation's attempt, or return the one already started if
 /// it is still open.
 async fn begin(state: &AppState, inv: &InvitationRow) -> Result<AttemptRow, AppError> {
@@ -699,6 +707,8 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-rung_attempt";
 /// How long after the deadline a session may still show the thank-you page.
 const SESSION_AFTER_DEADLINE_MS: i64 = 2 * 60 * 60 * 1000;
 const MAX_AGENT: usize = 300;
+/// At most this many events per invitation are recorded from the page.
+const MAX_EVENTS: i64 = 300;
 
 /// The client of a request, as integrity evidence.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -761,15 +771,27 @@ async fn log_event(state: &AppState, invitation_id: &str, kind: &str, detail: se
 
 /// Start (or rejoin) the attempt of a link: the token is checked, the
 /// attempt started if it was not, and a new session opened. Returns the
-/// session's cookie.
+/// new session's cookie, or `None` when this browser already holds a live
+/// session of the same invitation (pressing Resume again is no new session).
 pub async fn start_session(
     state: &AppState,
     token: &str,
+    existing: Option<&str>,
     client: &ClientInfo,
-) -> Result<axum_extra::extract::cookie::Cookie<'static>, AppError> {
+) -> Result<Option<axum_extra::extract::cookie::Cookie<'static>>, AppError> {
     let inv = invitation(state, token).await?;
     let attempt = begin(state, &inv).await?;
     let now = state.clock.now_ms();
+    if let Some(value) = existing.filter(|v| !v.is_empty() && v.len() <= 128) {
+        let held = state
+            .db
+            .attempt_session(&super::auth::sha256_hex(value), now)
+            .await
+            .map_err(internal("loading a candidate session"))?;
+        if held.is_some_and(|(_, held)| held.id == inv.id) {
+            return Ok(None);
+        }
+    }
     let (value, token_hash) = super::auth::new_session_token();
     let expires_at = attempt.deadline_at + GRACE_MS + SESSION_AFTER_DEADLINE_MS;
     let number = state
@@ -796,7 +818,7 @@ pub async fn start_session(
         serde_json::json!({ "session": number, "addr": client.addr, "agent": client.agent }),
     )
     .await;
-    Ok(session_cookie(state, value, expires_at - now))
+    Ok(Some(session_cookie(state, value, expires_at - now)))
 }
 
 /// The invitation of the request's candidate session, or why there is
@@ -855,6 +877,15 @@ pub async fn report(
     };
     // Only during the attempt: a finished one takes no more evidence.
     open_attempt(state, inv).await?;
+    // A page cannot flood the recruiter's timeline.
+    let logged = state
+        .db
+        .event_count(&inv.id)
+        .await
+        .map_err(internal("counting events"))?;
+    if logged >= MAX_EVENTS {
+        return Ok(());
+    }
     let detail = match duration_ms {
         Some(ms) => serde_json::json!({ "duration_ms": ms }),
         None => serde_json::json!({}),

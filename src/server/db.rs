@@ -782,6 +782,13 @@ impl Db {
         Ok(())
     }
 
+    pub async fn event_count(&self, invitation_id: &str) -> DbResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM attempt_events WHERE invitation_id = $1")
+            .bind(invitation_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     /// An invitation's event log, oldest first.
     pub async fn events(&self, invitation_id: &str) -> DbResult<Vec<EventRow>> {
         let rows = sqlx::query(

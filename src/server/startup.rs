@@ -246,12 +246,13 @@ async fn take_start(
     axum::extract::State(state): axum::extract::State<AppState>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
+    jar: axum_extra::extract::cookie::CookieJar,
     form: Result<axum::Form<StartForm>, axum::extract::rejection::FormRejection>,
 ) -> axum::response::Response {
     use crate::error::AppError;
     use axum::response::{IntoResponse, Redirect};
     // Only our own landing page starts a quiz: a cross-site post is refused.
-    if cross_site(&headers) {
+    if cross_site(&headers, &state.config.public_url) {
         tracing::warn!("cross-site start refused");
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
     }
@@ -259,10 +260,13 @@ async fn take_start(
         return Redirect::to("/link?problem=invalid").into_response();
     };
     let client = form_client(peer, &headers);
-    match attempts::start_session(&state, &form.token, &client).await {
+    let existing = jar
+        .get(attempts::session_cookie_name(&state))
+        .map(|c| c.value().to_string());
+    match attempts::start_session(&state, &form.token, existing.as_deref(), &client).await {
         Ok(cookie) => {
             let mut res = Redirect::to("/quiz").into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+            if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c.to_string()).ok()) {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
             res
@@ -290,10 +294,20 @@ fn form_client(peer: SocketAddr, headers: &axum::http::HeaderMap) -> attempts::C
     )
 }
 
-fn cross_site(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site")
+/// A form post that did not come from our own pages: refused. Browsers
+/// say where a request comes from in `Sec-Fetch-Site` (only `same-origin`,
+/// or `none` for one the user typed, is ours; `same-site` is a sibling
+/// subdomain); older ones send only `Origin`, checked against the public
+/// URL. A request with neither is not from a browser and carries no one's
+/// cookies but its own.
+fn cross_site(headers: &axum::http::HeaderMap, public_url: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => origin.trim_end_matches('/') != public_url.trim_end_matches('/'),
+        None => false,
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -318,7 +332,7 @@ async fn quiz_answer(
 ) -> axum::response::Response {
     use crate::error::AppError;
     use axum::response::{IntoResponse, Redirect};
-    if cross_site(&headers) {
+    if cross_site(&headers, &state.config.public_url) {
         tracing::warn!("cross-site answer refused");
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
     }
@@ -335,7 +349,7 @@ async fn quiz_answer(
         return Redirect::to("/quiz").into_response();
     };
     let pos = form.position;
-    let here = |p: u32| Redirect::to(&format!("/quiz?q={}", p + 1)).into_response();
+    let here = |p: u32| Redirect::to(&format!("/quiz?q={}", p.saturating_add(1))).into_response();
     match attempts::answer_from_form(&state, &inv, pos, form.choice).await {
         Ok(()) => {}
         Err(AppError::TimeUp) | Err(AppError::AlreadySubmitted) => {
@@ -373,7 +387,7 @@ async fn quiz_finish(
     jar: axum_extra::extract::cookie::CookieJar,
 ) -> axum::response::Response {
     use axum::response::{IntoResponse, Redirect};
-    if cross_site(&headers) {
+    if cross_site(&headers, &state.config.public_url) {
         tracing::warn!("cross-site submit refused");
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
     }

@@ -143,15 +143,6 @@ impl TestApp {
             .expect("request sent")
     }
 
-    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request sent")
-    }
-
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(self.url(path))

@@ -73,6 +73,14 @@ async fn opening_the_link_changes_nothing_and_start_exchanges_it_for_a_session(a
     // The database keeps only a hash of it.
     assert!(events(&app, &token).await.iter().all(|(_, d)| !d.to_string().contains(value)));
 
+    // Pressing Resume again in the same browser keeps its session: no new
+    // one, nothing recorded.
+    let again = app.press_start(&browser, &token).await;
+    assert_eq!(redirect_target(&again).as_deref(), Some("/quiz"));
+    assert!(again.headers().get("set-cookie").is_none());
+    let kinds: Vec<String> = events(&app, &token).await.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(kinds, ["session_started"]);
+
     // The session authorizes; the token no longer does.
     json_body(attempt_view(&app, &browser).await, StatusCode::OK).await;
     let stranger = client();
@@ -386,6 +394,28 @@ async fn start_refuses_a_cross_site_post_and_a_malformed_form(app: TestApp) {
     let inv = attempts::invitation(&app.state, &token).await.unwrap();
     assert!(app.state.db.attempt_for_invitation(&inv.id).await.unwrap().is_none());
 
+    // A sibling subdomain, and an older browser's foreign Origin.
+    for (name, value) in [("sec-fetch-site", "same-site"), ("origin", "https://evil.example")] {
+        let res = client()
+            .post(app.url("/take/start"))
+            .header(name, value)
+            .form(&[("token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+    }
+    assert!(app.state.db.attempt_for_invitation(&inv.id).await.unwrap().is_none());
+    // Our own origin is welcome.
+    let res = client()
+        .post(app.url("/take/start"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect_target(&res).as_deref(), Some("/quiz"));
+
     let res = client()
         .post(app.url("/take/start"))
         .form(&[("not_token", "x")])
@@ -430,7 +460,7 @@ async fn the_whole_quiz_works_with_plain_forms(app: TestApp) {
     app.press_start(&browser, &token).await;
     let html = page_html(&app, &browser, "/quiz").await;
     assert!(html.contains(r#"action="/quiz/answer""#), "{html}");
-    assert!(html.contains("Question 1 of"), "{html}");
+    assert!(html.contains("Question 1 of "), "{html}");
     assert!(html.contains("25:00") || html.contains("24:59"), "the time left is printed");
     let view = json_body(attempt_view(&app, &browser).await, StatusCode::OK).await;
     let questions = view["questions"].as_array().unwrap().clone();
@@ -450,7 +480,14 @@ async fn the_whole_quiz_works_with_plain_forms(app: TestApp) {
     let html = page_html(&app, &browser, "/quiz?q=2").await;
     assert!(html.contains("Question 2 of"), "{html}");
     // A select-all question takes several choices from one form.
-    let multi = questions.iter().position(|q| q["kind"] == "multiple").unwrap();
+    let multi = questions
+        .iter()
+        .skip(1)
+        .position(|q| q["kind"] == "multiple")
+        .unwrap()
+        + 1;
+    // Positions that hold no answer in this test, for moving around.
+    let free: Vec<usize> = (1..n).filter(|&p| p != multi).collect();
     let km = crate::helpers::key_for(&app, &token, multi).await;
     assert_eq!(
         post_quiz_form(&app, &browser, "/quiz/answer", &form(multi, &km, "flag")).await,
@@ -465,22 +502,32 @@ async fn the_whole_quiz_works_with_plain_forms(app: TestApp) {
     post_quiz_form(&app, &browser, "/quiz/answer", &form(multi, &km, "flag")).await;
     let view = json_body(attempt_view(&app, &browser).await, StatusCode::OK).await;
     assert_eq!(view["questions"][multi]["flagged"], false);
+    let (a, b) = (free[0], free[1]);
     assert_eq!(
-        post_quiz_form(&app, &browser, "/quiz/answer", &form(3, &[], "q5")).await.as_deref(),
-        Some("/quiz?q=6")
+        post_quiz_form(&app, &browser, "/quiz/answer", &form(a, &[], &format!("q{b}")))
+            .await,
+        Some(format!("/quiz?q={}", b + 1))
     );
     assert_eq!(
-        post_quiz_form(&app, &browser, "/quiz/answer", &form(3, &[], "prev")).await.as_deref(),
-        Some("/quiz?q=3")
+        post_quiz_form(&app, &browser, "/quiz/answer", &form(b, &[], "prev")).await,
+        Some(format!("/quiz?q={b}"))
     );
-    // A choice that does not exist is not saved.
-    post_quiz_form(&app, &browser, "/quiz/answer", &form(4, &[99], "next")).await;
+    // A choice that does not exist is not saved; an absurd position or
+    // jump is no crash.
+    post_quiz_form(&app, &browser, "/quiz/answer", &form(a, &[99], "next")).await;
     let view = json_body(attempt_view(&app, &browser).await, StatusCode::OK).await;
-    assert_eq!(view["questions"][4]["selected"], json!([]));
+    assert_eq!(view["questions"][a]["selected"], json!([]));
+    let absurd = vec![
+        ("position", u32::MAX.to_string()),
+        ("go", format!("q{}", u32::MAX)),
+    ];
+    assert!(post_quiz_form(&app, &browser, "/quiz/answer", &absurd)
+        .await
+        .is_some_and(|to| to.starts_with("/quiz?q=")));
 
     // Submit: a confirmation page, then a plain form.
     assert_eq!(
-        post_quiz_form(&app, &browser, "/quiz/answer", &form(1, &[], "submit")).await.as_deref(),
+        post_quiz_form(&app, &browser, "/quiz/answer", &form(a, &[], "submit")).await.as_deref(),
         Some("/quiz/submit")
     );
     let html = page_html(&app, &browser, "/quiz/submit").await;
@@ -499,7 +546,7 @@ async fn the_whole_quiz_works_with_plain_forms(app: TestApp) {
     assert_eq!(a.status, "submitted");
     // Nothing more is taken.
     assert_eq!(
-        post_quiz_form(&app, &browser, "/quiz/answer", &form(5, &[0], "next")).await.as_deref(),
+        post_quiz_form(&app, &browser, "/quiz/answer", &form(b, &[0], "next")).await.as_deref(),
         Some("/quiz/done")
     );
     // And without a session the forms lead to the page that explains.
