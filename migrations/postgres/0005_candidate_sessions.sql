@@ -20,13 +20,14 @@ CREATE INDEX attempt_sessions_expires ON attempt_sessions(expires_at);
 -- What happened during an attempt, with times: evidence for the recruiter,
 -- never a verdict. `detail` is JSON.
 CREATE TABLE attempt_events (
-    id            TEXT PRIMARY KEY,
+    -- Insertion order: events of one millisecond keep their order.
+    seq           BIGSERIAL PRIMARY KEY,
     invitation_id TEXT NOT NULL REFERENCES invitations(id),
     at            BIGINT NOT NULL,
     kind          TEXT NOT NULL,
     detail        TEXT NOT NULL
 );
-CREATE INDEX attempt_events_invitation ON attempt_events(invitation_id, at);
+CREATE INDEX attempt_events_invitation ON attempt_events(invitation_id, seq);
 
 -- Extra time for an accommodation, in percent of the quiz's duration.
 ALTER TABLE invitations ADD COLUMN extra_time_percent BIGINT NOT NULL DEFAULT 0;

@@ -173,7 +173,9 @@ pub async fn invite(
             let extra = match extra_time_percent.trim() {
                 "" => 0,
                 t => t.parse::<u32>().map_err(|_| {
-                    AppError::BadRequest("Extra time is a whole number of percent, 0 to 200.".into())
+                    AppError::BadRequest(
+                        "Extra time is a whole number of percent, 0 to 200.".into(),
+                    )
                 })?,
             };
             recruiting::invite(

@@ -46,9 +46,7 @@ impl Runner {
     fn go_done(self) {
         #[cfg(feature = "hydrate")]
         if let Some(w) = web_sys::window() {
-            let _ = w
-                .location()
-                .set_href("/quiz/done");
+            let _ = w.location().set_href("/quiz/done");
         }
     }
 

@@ -4,8 +4,7 @@
 use super::ErrorCard;
 use crate::api::recruiter::{
     attempts, fetch_item_analysis, fetch_report, quizzes, whoami, ChangePassword, Invite, Login,
-    Revoke,
-    Logout,
+    Logout, Revoke,
 };
 use crate::domain::recruiter::{AttemptRow, Me};
 use crate::domain::report::{

@@ -762,7 +762,12 @@ async fn log_event(state: &AppState, invitation_id: &str, kind: &str, detail: se
     // request for.
     if let Err(e) = state
         .db
-        .insert_event(invitation_id, state.clock.now_ms(), kind, &detail.to_string())
+        .insert_event(
+            invitation_id,
+            state.clock.now_ms(),
+            kind,
+            &detail.to_string(),
+        )
         .await
     {
         tracing::warn!(error = %e, kind, "recording an attempt event");

@@ -304,8 +304,7 @@ pub async fn main() -> ExitCode {
                 eprintln!("error: --quiz and --name are required");
                 return ExitCode::from(2);
             };
-            match recruiting::invite(&state, None, &quiz, &name, email.as_deref(), extra_time)
-                .await
+            match recruiting::invite(&state, None, &quiz, &name, email.as_deref(), extra_time).await
             {
                 Ok(inv) => {
                     println!(

@@ -699,12 +699,11 @@ impl Db {
         .bind(&s.last_agent)
         .execute(&self.pool)
         .await?;
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM attempt_sessions WHERE invitation_id = $1",
-        )
-        .bind(&s.invitation_id)
-        .fetch_one(&self.pool)
-        .await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM attempt_sessions WHERE invitation_id = $1")
+                .bind(&s.invitation_id)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(n)
     }
 
@@ -744,12 +743,14 @@ impl Db {
         addr: &str,
         agent: &str,
     ) -> DbResult<()> {
-        sqlx::query("UPDATE attempt_sessions SET last_addr = $1, last_agent = $2 WHERE token_hash = $3")
-            .bind(addr)
-            .bind(agent)
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE attempt_sessions SET last_addr = $1, last_agent = $2 WHERE token_hash = $3",
+        )
+        .bind(addr)
+        .bind(agent)
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -770,9 +771,8 @@ impl Db {
         detail: &str,
     ) -> DbResult<()> {
         sqlx::query(
-            "INSERT INTO attempt_events (id, invitation_id, at, kind, detail) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO attempt_events (invitation_id, at, kind, detail) VALUES ($1, $2, $3, $4)",
         )
-        .bind(crate::server::auth::random_id())
         .bind(invitation_id)
         .bind(at)
         .bind(kind)
@@ -783,16 +783,18 @@ impl Db {
     }
 
     pub async fn event_count(&self, invitation_id: &str) -> DbResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM attempt_events WHERE invitation_id = $1")
-            .bind(invitation_id)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM attempt_events WHERE invitation_id = $1")
+                .bind(invitation_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// An invitation's event log, oldest first.
     pub async fn events(&self, invitation_id: &str) -> DbResult<Vec<EventRow>> {
         let rows = sqlx::query(
-            "SELECT at, kind, detail FROM attempt_events WHERE invitation_id = $1 ORDER BY at, id",
+            "SELECT at, kind, detail FROM attempt_events WHERE invitation_id = $1 ORDER BY seq",
         )
         .bind(invitation_id)
         .fetch_all(&self.pool)

@@ -589,7 +589,11 @@ async fn event_views(
             let d: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
             let s = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
             let client = |addr: String, agent: String| {
-                let addr = if addr.is_empty() { "an unknown address".into() } else { addr };
+                let addr = if addr.is_empty() {
+                    "an unknown address".into()
+                } else {
+                    addr
+                };
                 if agent.is_empty() {
                     addr
                 } else {
@@ -601,7 +605,9 @@ async fn event_views(
                 .and_then(|v| v.as_u64())
                 .map(|ms| format!("{:.0} s", ms as f64 / 1000.0));
             let text = match e.kind.as_str() {
-                "session_started" => format!("Started the quiz from {}.", client(s("addr"), s("agent"))),
+                "session_started" => {
+                    format!("Started the quiz from {}.", client(s("addr"), s("agent")))
+                }
                 "session_joined" => format!(
                     "Another session joined the attempt (session {}) from {}.",
                     d.get("session").and_then(|v| v.as_i64()).unwrap_or(0),

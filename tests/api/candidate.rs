@@ -104,7 +104,14 @@ async fn the_form_carries_no_answer_key(app: TestApp) {
         keys.sort();
         assert_eq!(
             keys,
-            ["flagged", "kind", "options", "position", "prompt_html", "selected"]
+            [
+                "flagged",
+                "kind",
+                "options",
+                "position",
+                "prompt_html",
+                "selected"
+            ]
         );
         for o in q["options"].as_array().unwrap() {
             assert_eq!(o.as_object().unwrap().keys().collect::<Vec<_>>(), ["html"]);

@@ -254,7 +254,13 @@ impl TestApp {
 /// Where a 303 redirect sends the browser, if it is one.
 pub fn redirect_target(res: &Response) -> Option<String> {
     (res.status() == StatusCode::SEE_OTHER)
-        .then(|| res.headers().get("location")?.to_str().ok().map(String::from))
+        .then(|| {
+            res.headers()
+                .get("location")?
+                .to_str()
+                .ok()
+                .map(String::from)
+        })
         .flatten()
 }
 

@@ -6,5 +6,5 @@ mod helpers;
 mod analysis;
 mod candidate;
 mod pages;
-mod session;
 mod recruiter;
+mod session;

@@ -3,9 +3,7 @@
 //! the link and every session; extra time is part of the deadline; the
 //! event log records integrity evidence.
 
-use crate::helpers::{
-    client, json_body, redirect_target, spawn_sqlite_with, TestApp, ADMIN_EMAIL,
-};
+use crate::helpers::{client, json_body, redirect_target, spawn_sqlite_with, TestApp, ADMIN_EMAIL};
 use crate::on_both_databases;
 use reqwest::StatusCode;
 use rung::server::attempts::{self, GRACE_MS};
@@ -71,14 +69,21 @@ async fn opening_the_link_changes_nothing_and_start_exchanges_it_for_a_session(a
         .trim_start_matches("rung_attempt=");
     assert!(value.len() >= 43, "{value}");
     // The database keeps only a hash of it.
-    assert!(events(&app, &token).await.iter().all(|(_, d)| !d.to_string().contains(value)));
+    assert!(events(&app, &token)
+        .await
+        .iter()
+        .all(|(_, d)| !d.to_string().contains(value)));
 
     // Pressing Resume again in the same browser keeps its session: no new
     // one, nothing recorded.
     let again = app.press_start(&browser, &token).await;
     assert_eq!(redirect_target(&again).as_deref(), Some("/quiz"));
     assert!(again.headers().get("set-cookie").is_none());
-    let kinds: Vec<String> = events(&app, &token).await.into_iter().map(|(k, _)| k).collect();
+    let kinds: Vec<String> = events(&app, &token)
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(kinds, ["session_started"]);
 
     // The session authorizes; the token no longer does.
@@ -86,8 +91,14 @@ async fn opening_the_link_changes_nothing_and_start_exchanges_it_for_a_session(a
     let stranger = client();
     for (path, body) in [
         ("/api/candidate/attempt", json!({ "token": token })),
-        ("/api/candidate/answer", json!({ "token": token, "position": 0, "selected": [0] })),
-        ("/api/candidate/submit", json!({ "token": token, "pending": [] })),
+        (
+            "/api/candidate/answer",
+            json!({ "token": token, "position": 0, "selected": [0] }),
+        ),
+        (
+            "/api/candidate/submit",
+            json!({ "token": token, "pending": [] }),
+        ),
         ("/api/candidate/finished", json!({ "token": token })),
     ] {
         let res = app.candidate_post(&stranger, path, &body).await;
@@ -98,7 +109,10 @@ async fn opening_the_link_changes_nothing_and_start_exchanges_it_for_a_session(a
     let res = app
         .client
         .post(app.url("/api/candidate/attempt"))
-        .header("cookie", "rung_attempt=forged-value-of-some-length-0123456789abcdef")
+        .header(
+            "cookie",
+            "rung_attempt=forged-value-of-some-length-0123456789abcdef",
+        )
         .json(&json!({}))
         .send()
         .await
@@ -112,8 +126,12 @@ async fn a_second_browser_joins_the_same_attempt_and_is_recorded(app: TestApp) {
     app.press_start(&laptop, &token).await;
     let first = json_body(attempt_view(&app, &laptop).await, StatusCode::OK).await;
     json_body(
-        app.candidate_post(&laptop, "/api/candidate/answer", &json!({ "position": 0, "selected": [1] }))
-            .await,
+        app.candidate_post(
+            &laptop,
+            "/api/candidate/answer",
+            &json!({ "position": 0, "selected": [1] }),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -136,14 +154,25 @@ async fn a_second_browser_joins_the_same_attempt_and_is_recorded(app: TestApp) {
         .await
         .unwrap();
     let second = json_body(second, StatusCode::OK).await;
-    assert_eq!(first["questions"][3]["prompt_html"], second["questions"][3]["prompt_html"]);
-    assert_eq!(second["questions"][0]["selected"], json!([1]), "the answer is there");
+    assert_eq!(
+        first["questions"][3]["prompt_html"],
+        second["questions"][3]["prompt_html"]
+    );
+    assert_eq!(
+        second["questions"][0]["selected"],
+        json!([1]),
+        "the answer is there"
+    );
     let left = second["remaining_ms"].as_i64().unwrap();
     assert!(left <= 23 * MINUTE, "the clock did not restart: {left}");
     // The earlier session keeps working.
     json_body(
-        app.candidate_post(&laptop, "/api/candidate/answer", &json!({ "position": 1, "selected": [0] }))
-            .await,
+        app.candidate_post(
+            &laptop,
+            "/api/candidate/answer",
+            &json!({ "position": 1, "selected": [0] }),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -171,7 +200,9 @@ async fn a_second_browser_joins_the_same_attempt_and_is_recorded(app: TestApp) {
         .map(|e| e["text"].as_str().unwrap().to_string())
         .collect();
     assert!(
-        texts.iter().any(|t| t.starts_with("Another session joined the attempt (session 2)")),
+        texts
+            .iter()
+            .any(|t| t.starts_with("Another session joined the attempt (session 2)")),
         "{texts:?}"
     );
 }
@@ -229,13 +260,22 @@ async fn revoking_stops_the_link_and_every_session_at_once(app: TestApp) {
     let res = app
         .post_form("/api/recruiter/revoke", &[("invitation_id", &inv.id)])
         .await;
-    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
 
     for browser in [&a, &b] {
         let body = json_body(attempt_view(&app, browser).await, StatusCode::FORBIDDEN).await;
         assert_eq!(body, json!("Revoked"));
         let res = app
-            .candidate_post(browser, "/api/candidate/answer", &json!({ "position": 0, "selected": [0] }))
+            .candidate_post(
+                browser,
+                "/api/candidate/answer",
+                &json!({ "position": 0, "selected": [0] }),
+            )
             .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
@@ -243,7 +283,10 @@ async fn revoking_stops_the_link_and_every_session_at_once(app: TestApp) {
     let body = json_body(app.intro(&token).await, StatusCode::FORBIDDEN).await;
     assert_eq!(body, json!("InvalidLink"));
     let res = app.press_start(&client(), &token).await;
-    assert_eq!(redirect_target(&res).as_deref(), Some("/link?problem=invalid"));
+    assert_eq!(
+        redirect_target(&res).as_deref(),
+        Some("/link?problem=invalid")
+    );
 
     let rows = json_body(app.attempts().await, StatusCode::OK).await;
     assert_eq!(rows[0]["revoked"], true);
@@ -263,9 +306,11 @@ async fn revoking_stops_the_link_and_every_session_at_once(app: TestApp) {
 }
 
 async fn extra_time_is_stated_and_part_of_the_deadline(app: TestApp) {
-    let inv = rung::server::recruiting::invite(&app.state, None, "standard", "Accommodated", None, 25)
-        .await
-        .unwrap();
+    app.clock().freeze();
+    let inv =
+        rung::server::recruiting::invite(&app.state, None, "standard", "Accommodated", None, 25)
+            .await
+            .unwrap();
     let token = inv.link.rsplit('/').next().unwrap().to_string();
     let intro = json_body(app.intro(&token).await, StatusCode::OK).await;
     // 25 minutes + 25% = 31.25, rounded up to a whole minute.
@@ -312,23 +357,41 @@ async fn extra_time_is_stated_and_part_of_the_deadline(app: TestApp) {
         )
         .await;
     let made = json_body(res, StatusCode::OK).await;
-    let token = made["link"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let token = made["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
     let intro = json_body(app.intro(&token).await, StatusCode::OK).await;
     assert_eq!(intro["duration_minutes"], 38);
     // Without the field (an older form), no extra time.
     let res = app
         .post_form(
             "/api/recruiter/invite",
-            &[("quiz_id", "standard"), ("candidate_name", "Z"), ("candidate_email", "")],
+            &[
+                ("quiz_id", "standard"),
+                ("candidate_name", "Z"),
+                ("candidate_email", ""),
+            ],
         )
         .await;
     let made = json_body(res, StatusCode::OK).await;
-    let token = made["link"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let token = made["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
     let intro = json_body(app.intro(&token).await, StatusCode::OK).await;
     assert_eq!(intro["duration_minutes"], 25);
 }
 
 async fn the_page_reports_focus_and_paste_and_the_server_times_each_question(app: TestApp) {
+    // Stopped: the time per question is exactly what the test moves it by.
+    app.clock().freeze();
     let token = app.invite("Observed").await;
     json_body(app.start(&token).await, StatusCode::OK).await;
     let browser = app.candidate(&token);
@@ -336,30 +399,58 @@ async fn the_page_reports_focus_and_paste_and_the_server_times_each_question(app
         let (app, browser) = (&app, browser.clone());
         async move { app.candidate_post(&browser, path, &body).await }
     };
-    json_body(post("/api/candidate/shown", json!({ "position": 2 })).await, StatusCode::OK).await;
+    json_body(
+        post("/api/candidate/shown", json!({ "position": 2 })).await,
+        StatusCode::OK,
+    )
+    .await;
     app.clock().advance_ms(40_000);
     json_body(
-        post("/api/candidate/event", json!({ "kind": "blur", "duration_ms": 12_000 })).await,
+        post(
+            "/api/candidate/event",
+            json!({ "kind": "blur", "duration_ms": 12_000 }),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
     json_body(
-        post("/api/candidate/event", json!({ "kind": "paste", "duration_ms": null })).await,
+        post(
+            "/api/candidate/event",
+            json!({ "kind": "paste", "duration_ms": null }),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
-    let res = post("/api/candidate/event", json!({ "kind": "teleport", "duration_ms": null })).await;
+    let res = post(
+        "/api/candidate/event",
+        json!({ "kind": "teleport", "duration_ms": null }),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     // Shown again later: the first showing counts.
     app.clock().advance_ms(5_000);
-    json_body(post("/api/candidate/shown", json!({ "position": 2 })).await, StatusCode::OK).await;
+    json_body(
+        post("/api/candidate/shown", json!({ "position": 2 })).await,
+        StatusCode::OK,
+    )
+    .await;
     json_body(app.answer(&token, 2, &[0]).await, StatusCode::OK).await;
     json_body(app.submit(&token, json!([])).await, StatusCode::OK).await;
     // After the attempt, the page reports nothing more.
-    let res = post("/api/candidate/event", json!({ "kind": "paste", "duration_ms": null })).await;
+    let res = post(
+        "/api/candidate/event",
+        json!({ "kind": "paste", "duration_ms": null }),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
 
-    let kinds: Vec<String> = events(&app, &token).await.into_iter().map(|(k, _)| k).collect();
+    let kinds: Vec<String> = events(&app, &token)
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(kinds, ["session_started", "focus_lost", "paste"]);
 
     app.login_admin().await;
@@ -378,7 +469,10 @@ async fn the_page_reports_focus_and_paste_and_the_server_times_each_question(app
         .iter()
         .map(|e| e["text"].as_str().unwrap())
         .collect();
-    assert!(texts.contains(&"The quiz window lost focus for 12 s."), "{texts:?}");
+    assert!(
+        texts.contains(&"The quiz window lost focus for 12 s."),
+        "{texts:?}"
+    );
 }
 
 async fn start_refuses_a_cross_site_post_and_a_malformed_form(app: TestApp) {
@@ -392,10 +486,19 @@ async fn start_refuses_a_cross_site_post_and_a_malformed_form(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let inv = attempts::invitation(&app.state, &token).await.unwrap();
-    assert!(app.state.db.attempt_for_invitation(&inv.id).await.unwrap().is_none());
+    assert!(app
+        .state
+        .db
+        .attempt_for_invitation(&inv.id)
+        .await
+        .unwrap()
+        .is_none());
 
     // A sibling subdomain, and an older browser's foreign Origin.
-    for (name, value) in [("sec-fetch-site", "same-site"), ("origin", "https://evil.example")] {
+    for (name, value) in [
+        ("sec-fetch-site", "same-site"),
+        ("origin", "https://evil.example"),
+    ] {
         let res = client()
             .post(app.url("/take/start"))
             .header(name, value)
@@ -405,7 +508,13 @@ async fn start_refuses_a_cross_site_post_and_a_malformed_form(app: TestApp) {
             .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}: {value}");
     }
-    assert!(app.state.db.attempt_for_invitation(&inv.id).await.unwrap().is_none());
+    assert!(app
+        .state
+        .db
+        .attempt_for_invitation(&inv.id)
+        .await
+        .unwrap()
+        .is_none());
     // Our own origin is welcome.
     let res = client()
         .post(app.url("/take/start"))
@@ -422,14 +531,20 @@ async fn start_refuses_a_cross_site_post_and_a_malformed_form(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(redirect_target(&res).as_deref(), Some("/link?problem=invalid"));
+    assert_eq!(
+        redirect_target(&res).as_deref(),
+        Some("/link?problem=invalid")
+    );
     let res = client()
         .post(app.url("/take/start"))
         .form(&[("token", "x".repeat(60_000))])
         .send()
         .await
         .unwrap();
-    assert_eq!(redirect_target(&res).as_deref(), Some("/link?problem=invalid"));
+    assert_eq!(
+        redirect_target(&res).as_deref(),
+        Some("/link?problem=invalid")
+    );
 }
 
 async fn post_quiz_form(
@@ -461,7 +576,10 @@ async fn the_whole_quiz_works_with_plain_forms(app: TestApp) {
     let html = page_html(&app, &browser, "/quiz").await;
     assert!(html.contains(r#"action="/quiz/answer""#), "{html}");
     assert!(html.contains("Question 1 of "), "{html}");
-    assert!(html.contains("25:00") || html.contains("24:59"), "the time left is printed");
+    assert!(
+        html.contains("25:00") || html.contains("24:59"),
+        "the time left is printed"
+    );
     let view = json_body(attempt_view(&app, &browser).await, StatusCode::OK).await;
     let questions = view["questions"].as_array().unwrap().clone();
     let n = questions.len();
@@ -473,7 +591,9 @@ async fn the_whole_quiz_works_with_plain_forms(app: TestApp) {
         f
     };
     assert_eq!(
-        post_quiz_form(&app, &browser, "/quiz/answer", &form(0, &k0, "next")).await.as_deref(),
+        post_quiz_form(&app, &browser, "/quiz/answer", &form(0, &k0, "next"))
+            .await
+            .as_deref(),
         Some("/quiz?q=2")
     );
     // The second page shows question 2 and remembers question 1.
@@ -504,8 +624,13 @@ async fn the_whole_quiz_works_with_plain_forms(app: TestApp) {
     assert_eq!(view["questions"][multi]["flagged"], false);
     let (a, b) = (free[0], free[1]);
     assert_eq!(
-        post_quiz_form(&app, &browser, "/quiz/answer", &form(a, &[], &format!("q{b}")))
-            .await,
+        post_quiz_form(
+            &app,
+            &browser,
+            "/quiz/answer",
+            &form(a, &[], &format!("q{b}"))
+        )
+        .await,
         Some(format!("/quiz?q={}", b + 1))
     );
     assert_eq!(
@@ -527,7 +652,9 @@ async fn the_whole_quiz_works_with_plain_forms(app: TestApp) {
 
     // Submit: a confirmation page, then a plain form.
     assert_eq!(
-        post_quiz_form(&app, &browser, "/quiz/answer", &form(a, &[], "submit")).await.as_deref(),
+        post_quiz_form(&app, &browser, "/quiz/answer", &form(a, &[], "submit"))
+            .await
+            .as_deref(),
         Some("/quiz/submit")
     );
     let html = page_html(&app, &browser, "/quiz/submit").await;
@@ -537,21 +664,30 @@ async fn the_whole_quiz_works_with_plain_forms(app: TestApp) {
     );
     assert!(html.contains(r#"action="/quiz/finish""#));
     assert_eq!(
-        post_quiz_form(&app, &browser, "/quiz/finish", &[]).await.as_deref(),
+        post_quiz_form(&app, &browser, "/quiz/finish", &[])
+            .await
+            .as_deref(),
         Some("/quiz/done")
     );
     let html = page_html(&app, &browser, "/quiz/done").await;
     assert!(html.contains("You answered 2 of"), "{html}");
-    let a = app.state.db.overview(10).await.unwrap()[0].attempt.clone().unwrap();
+    let a = app.state.db.overview(10).await.unwrap()[0]
+        .attempt
+        .clone()
+        .unwrap();
     assert_eq!(a.status, "submitted");
     // Nothing more is taken.
     assert_eq!(
-        post_quiz_form(&app, &browser, "/quiz/answer", &form(b, &[0], "next")).await.as_deref(),
+        post_quiz_form(&app, &browser, "/quiz/answer", &form(b, &[0], "next"))
+            .await
+            .as_deref(),
         Some("/quiz/done")
     );
     // And without a session the forms lead to the page that explains.
     assert_eq!(
-        post_quiz_form(&app, &client(), "/quiz/answer", &form(0, &[0], "next")).await.as_deref(),
+        post_quiz_form(&app, &client(), "/quiz/answer", &form(0, &[0], "next"))
+            .await
+            .as_deref(),
         Some("/quiz")
     );
     let res = client().get(app.url("/quiz")).send().await.unwrap();
