@@ -1,6 +1,6 @@
 //! The HTML shell and the route table.
 
-use crate::pages::candidate::{DonePage, TakePage};
+use crate::pages::candidate::{DonePage, LinkPage, QuizPage, SubmitPage, TakePage};
 use crate::pages::recruiter::{DashboardPage, ItemsPage, LoginPage, PasswordPage, ReportPage};
 use crate::pages::{HomePage, NotFoundPage};
 use leptos::prelude::*;
@@ -44,7 +44,10 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage/>
                 <Route path=path!("/take/:token") view=TakePage/>
-                <Route path=path!("/take/:token/done") view=DonePage/>
+                <Route path=path!("/quiz") view=QuizPage/>
+                <Route path=path!("/quiz/done") view=DonePage/>
+                <Route path=path!("/quiz/submit") view=SubmitPage/>
+                <Route path=path!("/link") view=LinkPage/>
                 <Route path=path!("/recruiter/login") view=LoginPage/>
                 <Route path=path!("/recruiter/password") view=PasswordPage/>
                 <Route path=path!("/recruiter") view=DashboardPage/>

@@ -26,11 +26,18 @@ pub enum AppError {
     #[error("Too many attempts. Wait a minute and try again.")]
     RateLimited,
     /// A candidate link that is forged, damaged, revoked or unknown.
-    #[error("This link is not valid. Ask your recruiter for a new one.")]
+    #[error("This link does not work. Check that you copied the whole link from your invitation; if it still does not work, ask your recruiter for a new one.")]
     InvalidLink,
     /// A candidate link whose invitation expired before the quiz was started.
     #[error("This invitation has expired. Ask your recruiter for a new one.")]
     ExpiredLink,
+    /// No live candidate session in this browser (never started here, or
+    /// ended): the candidate re-enters through the link.
+    #[error("Your quiz is not open in this browser. Open the link from your invitation and press Start or Resume to continue; your saved answers are kept.")]
+    NoSession,
+    /// The recruiter withdrew the invitation.
+    #[error("This invitation has been withdrawn. Please contact your recruiter.")]
+    Revoked,
     /// The quiz's time is over: the attempt has been submitted.
     #[error("Time is up: your quiz has been submitted with the answers you saved.")]
     TimeUp,
@@ -65,8 +72,8 @@ impl AppError {
     /// The HTTP status this error is answered with.
     pub fn status_code(&self) -> u16 {
         match self {
-            AppError::Unauthorized | AppError::BadCredentials => 401,
-            AppError::InvalidLink | AppError::PasswordChangeRequired => 403,
+            AppError::Unauthorized | AppError::BadCredentials | AppError::NoSession => 401,
+            AppError::InvalidLink | AppError::PasswordChangeRequired | AppError::Revoked => 403,
             AppError::RateLimited => 429,
             AppError::ExpiredLink => 410,
             AppError::TimeUp | AppError::AlreadySubmitted => 409,

@@ -16,6 +16,13 @@ export function inviteWithCli(name: string, quiz = 'standard'): string {
   return new URL(link).pathname;
 }
 
+/** Revoke an invitation with the real CLI (`rung invite revoke LINK`). */
+export function revokeWithCli(link: string) {
+  const bin = process.env.RUNG_BIN;
+  if (!bin) throw new Error('RUNG_BIN must point at the rung binary the server runs');
+  execFileSync(bin, ['invite', 'revoke', link], { env: process.env, encoding: 'utf8' });
+}
+
 /** Create a recruiter with the real CLI; its last line is the one-time password. */
 export function addRecruiterWithCli(email: string, name: string): string {
   const bin = process.env.RUNG_BIN;
@@ -37,6 +44,13 @@ export const admin = {
   email: process.env.RUNG_ADMIN_EMAIL ?? 'admin@rung.local',
   password: process.env.RUNG_ADMIN_PASSWORD ?? '',
 };
+
+/** Press Start (or Resume) on a link's landing page and wait for the live quiz. */
+export async function startQuiz(page: Page) {
+  await page.getByTestId('start').click();
+  await expect(page).toHaveURL(/\/quiz$/);
+  await hydrated(page);
+}
 
 /** Answer every question with its first option, checking each is saved. */
 export async function answerAll(page: Page): Promise<number> {

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { admin, answerAll, hydrated } from './helpers';
+import { admin, answerAll, hydrated, startQuiz } from './helpers';
 
 test('a wrong password is refused without saying which part was wrong', async ({ page }) => {
   await page.goto('/recruiter/login');
@@ -34,7 +34,7 @@ test('a recruiter invites a candidate and sees their score', async ({ page, brow
   const candidate = await (await browser.newContext()).newPage();
   await candidate.goto(new URL(link).pathname);
   await hydrated(candidate);
-  await candidate.getByTestId('start').click();
+  await startQuiz(candidate);
   const total = await answerAll(candidate);
   await candidate.getByTestId('submit').click();
   await candidate.getByTestId('confirm-submit').click();

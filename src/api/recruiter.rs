@@ -156,25 +156,55 @@ pub async fn attempts() -> Result<Vec<AttemptRow>, AppError> {
     )
 }
 
+/// Invite a candidate. `extra_time_percent` (empty for none) grants extra
+/// time for an accommodation, in percent of the quiz's duration.
 #[server(endpoint = "recruiter/invite")]
 pub async fn invite(
     quiz_id: String,
     candidate_name: String,
     candidate_email: String,
+    #[server(default)] extra_time_percent: String,
 ) -> Result<Invitation, AppError> {
     use crate::server::{recruiting, respond};
     respond::reply(
         async {
             let state = respond::state()?;
             let r = session::recruiter(&state).await?;
+            let extra = match extra_time_percent.trim() {
+                "" => 0,
+                t => t.parse::<u32>().map_err(|_| {
+                    AppError::BadRequest(
+                        "Extra time is a whole number of percent, 0 to 200.".into(),
+                    )
+                })?,
+            };
             recruiting::invite(
                 &state,
                 Some(&r.id),
                 &quiz_id,
                 &candidate_name,
                 Some(&candidate_email),
+                extra,
             )
             .await
+        }
+        .await,
+    )
+}
+
+/// Revoke an invitation: its link and every candidate session of it stop
+/// working at once.
+#[server(endpoint = "recruiter/revoke")]
+pub async fn revoke(invitation_id: String) -> Result<(), AppError> {
+    use crate::server::{attempts, respond};
+    respond::reply(
+        async {
+            let state = respond::state()?;
+            let r = session::recruiter(&state).await?;
+            if invitation_id.len() > 64 {
+                return Err(AppError::NotFound("There is no such invitation.".into()));
+            }
+            attempts::revoke(&state, &invitation_id, Some(&r.email)).await
         }
         .await,
     )

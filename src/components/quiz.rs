@@ -4,7 +4,9 @@
 
 use super::countdown::Countdown;
 use super::monotonic_ms;
-use crate::api::candidate::{save_answer, submit_attempt};
+use crate::api::candidate::{
+    flag_question, question_shown, report_event, save_answer, submit_attempt,
+};
 use crate::domain::candidate::{AttemptView, PendingAnswer, QuestionView};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -25,7 +27,6 @@ enum Save {
 /// Signals shared by the runner's parts (all `Copy`).
 #[derive(Clone, Copy)]
 struct Runner {
-    token: StoredValue<String>,
     questions: RwSignal<Vec<QuestionView>>,
     saves: RwSignal<Vec<Save>>,
     versions: StoredValue<Vec<u64>>,
@@ -45,9 +46,7 @@ impl Runner {
     fn go_done(self) {
         #[cfg(feature = "hydrate")]
         if let Some(w) = web_sys::window() {
-            let _ = w
-                .location()
-                .set_href(&format!("/take/{}/done", self.token.get_value()));
+            let _ = w.location().set_href("/quiz/done");
         }
     }
 
@@ -55,7 +54,7 @@ impl Runner {
     /// has it, unless a newer selection supersedes it.
     fn save(self, pos: usize, selected: Vec<u32>, version: u64, attempt: u32) {
         spawn_local(async move {
-            let result = save_answer(self.token.get_value(), pos as u32, selected.clone()).await;
+            let result = save_answer(pos as u32, selected.clone()).await;
             let current = self.versions.with_value(|v| v.get(pos).copied()) == Some(version);
             match result {
                 Ok(receipt) => {
@@ -136,7 +135,7 @@ impl Runner {
             })
         });
         spawn_local(async move {
-            match submit_attempt(self.token.get_value(), pending).await {
+            match submit_attempt(pending).await {
                 Ok(_) | Err(AppError::TimeUp) | Err(AppError::AlreadySubmitted) => self.go_done(),
                 Err(e) => {
                     self.finishing.set(false);
@@ -156,7 +155,12 @@ impl Runner {
 }
 
 #[component]
-pub fn QuizRunner(token: String, attempt: AttemptView) -> impl IntoView {
+pub fn QuizRunner(
+    attempt: AttemptView,
+    /// The question to show first (from `/quiz?q=`), 0-based.
+    #[prop(default = 0)]
+    start_at: usize,
+) -> impl IntoView {
     let n = attempt.questions.len();
     let initial_saves = attempt
         .questions
@@ -170,7 +174,6 @@ pub fn QuizRunner(token: String, attempt: AttemptView) -> impl IntoView {
         })
         .collect();
     let runner = Runner {
-        token: StoredValue::new(token),
         questions: RwSignal::new(attempt.questions),
         saves: RwSignal::new(initial_saves),
         versions: StoredValue::new(vec![0; n]),
@@ -179,7 +182,8 @@ pub fn QuizRunner(token: String, attempt: AttemptView) -> impl IntoView {
         finishing: RwSignal::new(false),
         message: RwSignal::new(None),
     };
-    let current = RwSignal::new(0usize);
+    let current = RwSignal::new(start_at.min(n.saturating_sub(1)));
+    let heading = NodeRef::<leptos::html::H2>::new();
     let confirming = RwSignal::new(false);
     let (remaining, set_remaining) = signal(attempt.remaining_ms);
 
@@ -197,6 +201,52 @@ pub fn QuizRunner(token: String, attempt: AttemptView) -> impl IntoView {
         if let Ok(handle) = set_interval_with_handle(tick, Duration::from_millis(250)) {
             on_cleanup(move || handle.clear());
         }
+    });
+
+    // The server records when each question is first shown; after a move,
+    // focus goes to the new question's heading (screen readers read it).
+    Effect::new(move |first: Option<()>| {
+        let pos = current.get() as u32;
+        spawn_local(async move {
+            let _ = question_shown(pos).await;
+        });
+        if first.is_some() {
+            request_animation_frame(move || {
+                if let Some(h) = heading.get_untracked() {
+                    let _ = h.focus();
+                }
+            });
+        }
+    });
+
+    // Integrity evidence (never a verdict): the window losing focus and
+    // for how long, and pastes into the quiz. Reported, not acted on.
+    Effect::new(move |_| {
+        let blurred_at = StoredValue::new(None::<f64>);
+        let blur = window_event_listener(leptos::ev::blur, move |_| {
+            blurred_at.set_value(Some(monotonic_ms()));
+        });
+        let focus = window_event_listener(leptos::ev::focus, move |_| {
+            if let Some(t) = blurred_at.get_value() {
+                blurred_at.set_value(None);
+                let ms = (monotonic_ms() - t).max(0.0) as u32;
+                if !runner.finishing.get_untracked() {
+                    spawn_local(async move {
+                        let _ = report_event("blur".into(), Some(ms)).await;
+                    });
+                }
+            }
+        });
+        let paste = window_event_listener(leptos::ev::paste, move |_| {
+            spawn_local(async move {
+                let _ = report_event("paste".into(), None).await;
+            });
+        });
+        on_cleanup(move || {
+            blur.remove();
+            focus.remove();
+            paste.remove();
+        });
     });
 
     let answered = move || {
@@ -221,8 +271,9 @@ pub fn QuizRunner(token: String, attempt: AttemptView) -> impl IntoView {
                     <label class="option" class:chosen=checked data-testid="option">
                         <input
                             type=input_type
-                            name=format!("q{pos}")
+                            name="choice"
                             value=i.to_string()
+                            checked=q.selected.contains(&i)
                             prop:checked=checked
                             on:change=move |ev| runner.choose(pos, i, event_target_checked(&ev))
                         />
@@ -238,15 +289,17 @@ pub fn QuizRunner(token: String, attempt: AttemptView) -> impl IntoView {
             Save::Retrying => "Not saved yet: retrying…",
             Save::Refused => "Not saved",
         };
+        let flagged = move || runner.questions.with(|qs| qs[pos].flagged);
         Some(view! {
-            <section class="question card" data-testid="question" data-position=pos>
-                <p class="qmeta">
-                    "Question " {pos + 1} " of " {n}
-                    {many.then_some(" · select all that apply")}
-                </p>
-                <div class="prompt" inner_html=q.prompt_html></div>
-                <fieldset>
-                    <legend class="sr-only">{format!("Options for question {}", pos + 1)}</legend>
+            <section class="question card" data-testid="question" data-position=pos aria-labelledby="question-heading">
+                <input type="hidden" name="position" value=pos.to_string()/>
+                <h2 class="qmeta" id="question-heading" tabindex="-1" node_ref=heading>
+                    {format!("Question {} of {n}{}", pos + 1, if many { " · select all that apply" } else { "" })}
+                    {move || flagged().then_some(" · flagged for review")}
+                </h2>
+                <div class="prompt" id="question-prompt" inner_html=q.prompt_html></div>
+                <fieldset aria-describedby="question-prompt">
+                    <legend class="sr-only">{format!("Your answer to question {}{}", pos + 1, if many { ", select all that apply" } else { "" })}</legend>
                     {options}
                 </fieldset>
                 <p class="save-note" aria-live="polite" data-testid="save-note">{save_note}</p>
@@ -254,26 +307,55 @@ pub fn QuizRunner(token: String, attempt: AttemptView) -> impl IntoView {
         })
     };
 
+    // Without JavaScript, every button below submits the form to
+    // `/quiz/answer` (the choice is saved, then the browser goes where the
+    // button says); with it, the same buttons act in place.
+    let go = move |ev: leptos::ev::MouseEvent, to: usize| {
+        ev.prevent_default();
+        current.set(to.min(n.saturating_sub(1)));
+    };
+
     let palette = move || {
         (0..n)
             .map(|i| {
                 let done = move || runner.questions.with(|qs| !qs[i].selected.is_empty());
+                let marked = move || runner.questions.with(|qs| qs[i].flagged);
                 let here = move || current.get() == i;
                 view! {
                     <button
-                        type="button"
+                        type="submit"
+                        name="go"
+                        value=format!("q{i}")
                         class="pip"
                         class:answered=done
+                        class:flagged=marked
                         class:current=here
                         aria-current=move || here().then_some("step")
-                        aria-label=move || format!("Question {}{}", i + 1, if done() { ", answered" } else { "" })
-                        on:click=move |_| current.set(i)
+                        aria-label=move || format!(
+                            "Question {}{}{}",
+                            i + 1,
+                            if done() { ", answered" } else { ", not answered" },
+                            if marked() { ", flagged" } else { "" },
+                        )
+                        on:click=move |ev| go(ev, i)
                     >
                         {i + 1}
                     </button>
                 }
             })
             .collect_view()
+    };
+
+    let toggle_flag = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let pos = current.get_untracked();
+        let now = !runner.questions.with_untracked(|qs| qs[pos].flagged);
+        runner.questions.update(|qs| qs[pos].flagged = now);
+        spawn_local(async move {
+            if flag_question(pos as u32, now).await.is_err() {
+                runner.questions.update(|qs| qs[pos].flagged = !now);
+            }
+        });
     };
 
     view! {
@@ -286,17 +368,28 @@ pub fn QuizRunner(token: String, attempt: AttemptView) -> impl IntoView {
                 <Countdown remaining_ms=remaining/>
             </header>
             {move || runner.message.get().map(|m| view! { <p class="notice" role="alert">{m}</p> })}
-            {question}
-            <nav class="stepper">
-                <button type="button" class="secondary" disabled=move || current.get() == 0
-                    on:click=move |_| current.update(|c| *c = c.saturating_sub(1))>"Previous"</button>
-                <button type="button" class="secondary" data-testid="next" disabled=move || { current.get() + 1 >= n }
-                    on:click=move |_| current.update(|c| *c = (*c + 1).min(n.saturating_sub(1)))>"Next"</button>
-                <button type="button" class="primary" data-testid="submit" on:click=move |_| confirming.set(true)>
-                    "Submit…"
-                </button>
-            </nav>
-            <nav class="palette" aria-label="Questions">{palette}</nav>
+            <noscript>
+                <p class="notice">"Your choice is saved when you press Next, Previous, Flag, a question number or Submit. The time left is as of this page's loading."</p>
+            </noscript>
+            <form method="post" action="/quiz/answer" data-testid="answer-form" on:submit=|ev| ev.prevent_default()>
+                {question}
+                <nav class="stepper" aria-label="Move between questions">
+                    <button type="submit" name="go" value="next" class="primary" data-testid="next"
+                        disabled=move || { current.get() + 1 >= n }
+                        on:click=move |ev| go(ev, current.get_untracked() + 1)>"Next"</button>
+                    <button type="submit" name="go" value="prev" class="secondary" data-testid="previous"
+                        disabled=move || current.get() == 0
+                        on:click=move |ev| go(ev, current.get_untracked().saturating_sub(1))>"Previous"</button>
+                    <button type="submit" name="go" value="flag" class="secondary" data-testid="flag"
+                        aria-pressed=move || if runner.questions.with(|qs| qs.get(current.get()).is_some_and(|q| q.flagged)) { "true" } else { "false" }
+                        on:click=toggle_flag>"Flag for review"</button>
+                    <button type="submit" name="go" value="submit" class="secondary" data-testid="submit"
+                        on:click=move |ev| { ev.prevent_default(); confirming.set(true); }>
+                        "Submit…"
+                    </button>
+                </nav>
+                <nav class="palette" aria-label="All questions: answered and flagged">{palette}</nav>
+            </form>
             <Show when=move || confirming.get()>
                 <div class="confirm card" role="dialog" aria-modal="false" aria-labelledby="confirm-title">
                     <h2 id="confirm-title">"Submit your answers?"</h2>
@@ -310,6 +403,10 @@ pub fn QuizRunner(token: String, attempt: AttemptView) -> impl IntoView {
                             }
                         }}
                     </p>
+                    {move || {
+                        let flagged = runner.questions.with(|qs| qs.iter().filter(|q| q.flagged).count());
+                        (flagged > 0).then(|| view! { <p>{format!("{flagged} flagged for review.")}</p> })
+                    }}
                     {move || (runner.unsaved() > 0).then(|| view! { <p class="notice">"Some answers are still being saved."</p> })}
                     <p>"You cannot change your answers after submitting."</p>
                     <div class="actions">

@@ -12,7 +12,10 @@ pub struct Intro {
     pub quiz_title: String,
     /// Markdown-free plain text.
     pub quiz_description: String,
+    /// The candidate's own time, extra time included.
     pub duration_minutes: u32,
+    /// Extra time granted for an accommodation, in percent (0 if none).
+    pub extra_time_percent: u32,
     pub question_count: u32,
     pub status: AttemptStatus,
 }
@@ -37,6 +40,8 @@ pub struct QuestionView {
     pub options: Vec<OptionView>,
     /// Indexes into `options` that the candidate has saved.
     pub selected: Vec<u32>,
+    /// The candidate's own "flag for review" mark.
+    pub flagged: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -35,6 +35,10 @@ pub struct AttemptRow {
     pub finished_at: Option<i64>,
     pub score: Option<ScoreSummary>,
     pub verdict: Option<super::report::Verdict>,
+    /// Extra time granted, in percent of the quiz's duration.
+    pub extra_time_percent: u32,
+    /// The invitation was revoked: its link and sessions no longer work.
+    pub revoked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -242,6 +242,9 @@ pub struct ReviewItem {
     pub references: Vec<String>,
     /// Pilot questions are served but not scored.
     pub scored: bool,
+    /// Milliseconds from the question's first showing to its last saved
+    /// answer, when both are known.
+    pub time_to_answer_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -281,6 +284,24 @@ pub struct AttemptReport {
     pub items: Vec<ReviewItem>,
     /// The ladder's levels, for the verdict's explanation.
     pub ladder: Vec<LadderRow>,
+    /// Extra time granted, in percent of the quiz's duration.
+    pub extra_time_percent: u32,
+    /// When the invitation was revoked, if it was.
+    pub revoked_at: Option<i64>,
+    /// The attempt's event log: integrity evidence, never a verdict.
+    pub events: Vec<EventView>,
+}
+
+/// One entry of an attempt's event log, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventView {
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    /// `session_started`, `session_joined`, `client_changed`, `focus_lost`,
+    /// `page_hidden`, `paste`, `revoked`.
+    pub kind: String,
+    /// What happened, in a sentence.
+    pub text: String,
 }
 
 /// Item analysis for authors, as the console shows it.

@@ -4,7 +4,7 @@
 use super::ErrorCard;
 use crate::api::recruiter::{
     attempts, fetch_item_analysis, fetch_report, quizzes, whoami, ChangePassword, Invite, Login,
-    Logout,
+    Logout, Revoke,
 };
 use crate::domain::recruiter::{AttemptRow, Me};
 use crate::domain::report::{
@@ -47,7 +47,7 @@ fn when(ms: i64) -> String {
     format!("{} UTC", crate::domain::format_utc(ms))
 }
 
-fn attempt_row(r: AttemptRow) -> impl IntoView {
+fn attempt_row(r: AttemptRow, revoke: ServerAction<Revoke>) -> impl IntoView {
     let score = r
         .score
         .as_ref()
@@ -60,15 +60,34 @@ fn attempt_row(r: AttemptRow) -> impl IntoView {
     };
     let verdict = r.verdict.as_ref().map(verdict_short);
     let href = format!("/recruiter/candidates/{}", r.invitation_id);
+    let can_revoke = !r.revoked && !r.status.is_final();
+    let invitation_id = r.invitation_id.clone();
+    let revoke_label = format!("Revoke the invitation of {}", r.candidate_name);
+    let extra = (r.extra_time_percent > 0).then(|| {
+        view! { <span class="tag" title="Extra time for an accommodation">{format!("+{}% time", r.extra_time_percent)}</span> }
+    });
     view! {
         <tr data-testid="attempt-row">
             <td data-testid="candidate"><a href=href>{r.candidate_name}</a></td>
             <td>{r.quiz_title}</td>
-            <td><span class=status_class data-testid="status">{r.status.label()}</span></td>
+            <td>
+                <span class=status_class data-testid="status">{r.status.label()}</span>
+                {r.revoked.then(|| view! { " " <span class="status revoked" data-testid="revoked">"revoked"</span> })}
+                {extra.map(|e| view! { " " {e} })}
+            </td>
             <td>{when(r.invited_at)}</td>
             <td>{r.finished_at.map(when).unwrap_or_default()}</td>
             <td class="num" data-testid="score">{score.unwrap_or_else(|| "—".into())}</td>
             <td data-testid="verdict">{verdict.unwrap_or_else(|| "—".into())}</td>
+            <td>
+                {can_revoke.then(|| view! {
+                    <ActionForm action=revoke>
+                        <input type="hidden" name="invitation_id" value=invitation_id.clone()/>
+                        <button type="submit" class="link-button" data-testid="revoke"
+                            aria-label=revoke_label.clone()>"Revoke"</button>
+                    </ActionForm>
+                })}
+            </td>
         </tr>
     }
 }
@@ -171,7 +190,11 @@ fn verdict_short(v: &Verdict) -> String {
 #[component]
 fn Console() -> impl IntoView {
     let invite = ServerAction::<Invite>::new();
-    let rows = Resource::new(move || invite.version().get(), |_| attempts());
+    let revoke = ServerAction::<Revoke>::new();
+    let rows = Resource::new(
+        move || (invite.version().get(), revoke.version().get()),
+        |_| attempts(),
+    );
     let quiz_list = Resource::new(|| (), |_| quizzes());
 
     let invited = move || {
@@ -193,6 +216,7 @@ fn Console() -> impl IntoView {
                 <ActionForm action=invite attr:class="inline-form">
                     <label>"Name" <input name="candidate_name" required maxlength="200" data-testid="invite-name"/></label>
                     <label>"Email (optional)" <input name="candidate_email" type="email" data-testid="invite-email"/></label>
+                    <label>"Extra time, % (accommodation)" <input name="extra_time_percent" type="number" min="0" max="200" step="5" value="0" data-testid="invite-extra-time"/></label>
                     <label>"Quiz"
                         <select name="quiz_id" data-testid="invite-quiz">
                             <Suspense fallback=|| ()>
@@ -217,9 +241,9 @@ fn Console() -> impl IntoView {
                             Ok(list) => Either::Right(view! {
                                 <table class="attempts" data-testid="attempts">
                                     <thead><tr>
-                                        <th>"Candidate"</th><th>"Quiz"</th><th>"Status"</th><th>"Invited"</th><th>"Finished"</th><th class="num">"Score"</th><th>"Level"</th>
+                                        <th>"Candidate"</th><th>"Quiz"</th><th>"Status"</th><th>"Invited"</th><th>"Finished"</th><th class="num">"Score"</th><th>"Level"</th><th><span class="sr-only">"Actions"</span></th>
                                     </tr></thead>
-                                    <tbody>{list.into_iter().map(attempt_row).collect_view()}</tbody>
+                                    <tbody>{list.into_iter().map(|r| attempt_row(r, revoke)).collect_view()}</tbody>
                                 </table>
                             }.into_any()),
                             Err(e) => Either::Right(view! { <ErrorCard message=e.to_string()/> }.into_any()),
@@ -363,9 +387,13 @@ fn review_item(item: ReviewItem) -> impl IntoView {
         Some(_) => "wrong",
         None => "pilot",
     };
+    let timing = item
+        .time_to_answer_ms
+        .map(|ms| format!(" · answered {:.0} s after first shown", ms as f64 / 1000.0))
+        .unwrap_or_default();
     view! {
         <article class=format!("card review {status}") data-testid="review-item">
-            <p class="qmeta">{format!("Question {} · {} · level {} · {} · ", item.position + 1, item.topic, item.level, item.question_id)}<strong>{credit}</strong></p>
+            <p class="qmeta">{format!("Question {} · {} · level {} · {} · ", item.position + 1, item.topic, item.level, item.question_id)}<strong>{credit}</strong>{timing}</p>
             <div class="prompt" inner_html=item.prompt_html></div>
             <ul class="review-options">
                 {item.options.into_iter().map(|o| view! {
@@ -419,6 +447,27 @@ fn report_view(r: AttemptReport) -> impl IntoView {
             <section class="card tables">
                 {breakdown_table("By level (read against the threshold: the score expected at the bottom of the level)", r.by_level.clone())}
                 {breakdown_table("By topic", r.by_topic.clone())}
+            </section>
+        })}
+        {(r.extra_time_percent > 0).then(|| view! {
+            <p class="muted" data-testid="extra-time">{format!("Taken with {}% extra time (an accommodation).", r.extra_time_percent)}</p>
+        })}
+        {r.revoked_at.map(|t| view! {
+            <p class="notice" data-testid="revoked-note">{format!("The invitation was revoked on {}.", when(t))}</p>
+        })}
+        {(!r.events.is_empty()).then(|| view! {
+            <section class="card" data-testid="timeline">
+                <h2>"Timeline"</h2>
+                <p class="muted">
+                    "What the server and the candidate's browser recorded during the attempt. "
+                    "These are evidence, not proof: a lost focus may be a notification, a second session "
+                    "a change of device, a new address a phone changing networks. Ask before you conclude."
+                </p>
+                <ol class="timeline">
+                    {r.events.clone().into_iter().map(|e| view! {
+                        <li data-kind=e.kind.clone()><time>{when(e.at)}</time>" "{e.text}</li>
+                    }).collect_view()}
+                </ol>
             </section>
         })}
         {(!r.items.is_empty()).then(|| view! {

@@ -105,7 +105,7 @@ pub async fn intro(state: &AppState, token: &str) -> Result<Intro, AppError> {
         (None, Some(q)) => (
             q.title.clone(),
             q.description.clone(),
-            q.duration_minutes,
+            (duration_ms(q.duration_minutes, inv.extra_time_percent) / 60_000) as u32,
             q.question_count(),
         ),
         (None, None) => {
@@ -115,6 +115,7 @@ pub async fn intro(state: &AppState, token: &str) -> Result<Intro, AppError> {
         }
     };
     Ok(Intro {
+        extra_time_percent: inv.extra_time_percent.max(0) as u32,
         candidate_name: inv.candidate_name,
         quiz_title: title,
         quiz_description: description,
@@ -124,12 +125,20 @@ pub async fn intro(state: &AppState, token: &str) -> Result<Intro, AppError> {
     })
 }
 
-/// Start the attempt, or resume the one already started.
-pub async fn start(state: &AppState, token: &str) -> Result<AttemptView, AppError> {
-    let inv = invitation(state, token).await?;
-    if let Some(a) = current_attempt(state, &inv).await? {
+/// Start the invitation's attempt (or resume it) without opening a
+/// session: for tools and tests that act in-process. Candidates start
+/// through [`start_session`].
+pub async fn start(state: &AppState, inv: &InvitationRow) -> Result<AttemptView, AppError> {
+    let attempt = begin(state, inv).await?;
+    view(state, &attempt).await
+}
+
+/// Start the invitation's attempt, or return the one already started if
+/// it is still open.
+async fn begin(state: &AppState, inv: &InvitationRow) -> Result<AttemptRow, AppError> {
+    if let Some(a) = current_attempt(state, inv).await? {
         return match status_of(&a) {
-            AttemptStatus::InProgress => view(state, &a).await,
+            AttemptStatus::InProgress => Ok(a),
             AttemptStatus::TimedOut => Err(AppError::TimeUp),
             _ => Err(AppError::AlreadySubmitted),
         };
@@ -187,7 +196,7 @@ pub async fn start(state: &AppState, token: &str) -> Result<AttemptView, AppErro
             policy,
             seed: seed as i64,
             started_at: now,
-            deadline_at: now + i64::from(quiz.duration_minutes) * 60_000,
+            deadline_at: now + duration_ms(quiz.duration_minutes, inv.extra_time_percent),
             finished_at: None,
             status: AttemptStatus::InProgress.as_str().into(),
             points: None,
@@ -204,6 +213,8 @@ pub async fn start(state: &AppState, token: &str) -> Result<AttemptView, AppErro
                 scored: it.scored,
                 selected: None,
                 answered_at: None,
+                first_shown_at: None,
+                flagged: false,
             })
             .collect(),
     };
@@ -212,18 +223,24 @@ pub async fn start(state: &AppState, token: &str) -> Result<AttemptView, AppErro
         .insert_attempt(&new)
         .await
         .map_err(internal("starting an attempt"))?;
-    let attempt = if created {
-        new.attempt
-    } else {
-        // Another request started it first: resume that one.
-        state
-            .db
-            .attempt_for_invitation(&inv.id)
-            .await
-            .map_err(internal("loading an attempt"))?
-            .ok_or(AppError::Internal)?
-    };
-    view(state, &attempt).await
+    if created {
+        return Ok(new.attempt);
+    }
+    // Another request started it first: resume that one.
+    state
+        .db
+        .attempt_for_invitation(&inv.id)
+        .await
+        .map_err(internal("loading an attempt"))?
+        .ok_or(AppError::Internal)
+}
+
+/// A candidate's time: the quiz's duration with the invitation's extra time,
+/// rounded up to a whole minute (never in the candidate's disfavour).
+pub fn duration_ms(minutes: u32, extra_percent: i64) -> i64 {
+    let base = i64::from(minutes) * 60_000;
+    let extra = base * extra_percent.max(0) / 100;
+    (base + extra + 59_999) / 60_000 * 60_000
 }
 
 /// The questions of an attempt's items, by version hash: from the bank when
@@ -274,6 +291,82 @@ pub(crate) fn selected_ids(item: &ItemRow) -> Result<Option<Vec<String>>, AppErr
         .map_err(|e| AppError::internal("decoding an answer", e))
 }
 
+/// The running attempt of a session, as the candidate sees it.
+pub async fn attempt_view(state: &AppState, inv: &InvitationRow) -> Result<AttemptView, AppError> {
+    let attempt = open_attempt(state, inv).await?;
+    view(state, &attempt).await
+}
+
+/// Set or clear the candidate's review flag on a question.
+pub async fn flag(
+    state: &AppState,
+    inv: &InvitationRow,
+    position: u32,
+    flagged: bool,
+) -> Result<(), AppError> {
+    let attempt = open_attempt(state, inv).await?;
+    let ok = state
+        .db
+        .set_flag(&attempt.id, i64::from(position), flagged)
+        .await
+        .map_err(internal("flagging a question"))?;
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(
+            "There is no such question in this quiz.".into(),
+        ))
+    }
+}
+
+/// A plain form's answer (no JavaScript): saved unless it is what the
+/// server already holds, so moving through questions without changing an
+/// answer leaves its time alone.
+pub async fn answer_from_form(
+    state: &AppState,
+    inv: &InvitationRow,
+    position: u32,
+    selected: Vec<u32>,
+) -> Result<(), AppError> {
+    let attempt = open_attempt(state, inv).await?;
+    let items = state
+        .db
+        .items(&attempt.id)
+        .await
+        .map_err(internal("loading items"))?;
+    let item = items
+        .get(position as usize)
+        .ok_or_else(|| AppError::BadRequest("There is no such question in this quiz.".into()))?;
+    let order = option_order(item)?;
+    let stored = selected_ids(item)?.unwrap_or_default();
+    let mut have: Vec<u32> = order
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| stored.contains(id))
+        .map(|(i, _)| i as u32)
+        .collect();
+    have.sort_unstable();
+    let mut want = selected.clone();
+    want.sort_unstable();
+    if have == want {
+        return Ok(());
+    }
+    save_one(state, &attempt, &items, position, &selected)
+        .await
+        .map(|_| ())
+}
+
+/// Record that the candidate is looking at the question at `position`
+/// (the first time counts: time per question is known from it).
+pub async fn shown(state: &AppState, inv: &InvitationRow, position: u32) -> Result<(), AppError> {
+    let attempt = open_attempt(state, inv).await?;
+    state
+        .db
+        .mark_shown(&attempt.id, i64::from(position), state.clock.now_ms())
+        .await
+        .map_err(internal("recording a shown question"))
+}
+
 async fn view(state: &AppState, attempt: &AttemptRow) -> Result<AttemptView, AppError> {
     let items = state
         .db
@@ -303,6 +396,7 @@ async fn view(state: &AppState, attempt: &AttemptRow) -> Result<AttemptView, App
                 .filter(|(_, id)| chosen.contains(id))
                 .map(|(i, _)| i as u32)
                 .collect(),
+            flagged: it.flagged,
         });
     }
     Ok(AttemptView {
@@ -317,12 +411,11 @@ async fn view(state: &AppState, attempt: &AttemptRow) -> Result<AttemptView, App
 /// shown; an empty selection clears the answer.
 pub async fn answer(
     state: &AppState,
-    token: &str,
+    inv: &InvitationRow,
     position: u32,
     selected: Vec<u32>,
 ) -> Result<SaveReceipt, AppError> {
-    let inv = invitation(state, token).await?;
-    let attempt = open_attempt(state, &inv).await?;
+    let attempt = open_attempt(state, inv).await?;
     let items = state
         .db
         .items(&attempt.id)
@@ -337,7 +430,7 @@ pub async fn answer(
         }),
         Err(AppError::TimeUp) => {
             // Closed between our read and our write: say why.
-            let a = current_attempt(state, &inv).await?;
+            let a = current_attempt(state, inv).await?;
             match a.map(|a| status_of(&a)) {
                 Some(AttemptStatus::Submitted) => Err(AppError::AlreadySubmitted),
                 _ => Err(AppError::TimeUp),
@@ -417,11 +510,10 @@ async fn save_one(
 /// browser. Submitting a final attempt again answers the same.
 pub async fn submit(
     state: &AppState,
-    token: &str,
+    inv: &InvitationRow,
     pending: Vec<PendingAnswer>,
 ) -> Result<Finished, AppError> {
-    let inv = invitation(state, token).await?;
-    let attempt = current_attempt(state, &inv)
+    let attempt = current_attempt(state, inv)
         .await?
         .ok_or_else(|| AppError::BadRequest("Start the quiz first.".into()))?;
     if status_of(&attempt) == AttemptStatus::InProgress {
@@ -451,7 +543,7 @@ pub async fn submit(
         };
         finalize(state, &attempt, status).await?;
     }
-    finished(state, &inv).await
+    finished(state, inv).await
 }
 
 /// The candidate's view of a finished attempt.
@@ -592,4 +684,252 @@ pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
         }
     }
     Ok(done)
+}
+
+// ---- the candidate's session ----------------------------------------------
+//
+// The link's token is a credential only once: Start (a POST) checks it and
+// exchanges it for a random session whose cookie is HttpOnly, SameSite=Strict
+// and, over HTTPS, `__Host-` prefixed and Secure. Every later request of the
+// attempt is authorized by that session, never by the token. Opening the link
+// again (another tab or device, cleared cookies) and pressing Start joins the
+// same attempt with a new session; the earlier sessions keep working (a
+// candidate who moves from a laptop to a phone is not cut off, and whoever
+// else holds the link cannot lock the candidate out). Each join is recorded as
+// integrity evidence for the recruiter, who can revoke the invitation: its
+// link and every session of it stop at once.
+
+/// The session cookie's name over plain HTTP (local use).
+pub const SESSION_COOKIE: &str = "rung_attempt";
+/// Its name over HTTPS: the prefix makes browsers refuse it unless it is
+/// Secure, has Path=/ and no Domain (so no sibling subdomain can plant it).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-rung_attempt";
+/// How long after the deadline a session may still show the thank-you page.
+const SESSION_AFTER_DEADLINE_MS: i64 = 2 * 60 * 60 * 1000;
+const MAX_AGENT: usize = 300;
+/// At most this many events per invitation are recorded from the page.
+const MAX_EVENTS: i64 = 300;
+
+/// The client of a request, as integrity evidence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub addr: String,
+    pub agent: String,
+}
+
+impl ClientInfo {
+    pub fn new(addr: Option<std::net::IpAddr>, agent: Option<&str>) -> Self {
+        let mut agent = agent.unwrap_or("").to_string();
+        if agent.len() > MAX_AGENT {
+            let mut cut = MAX_AGENT;
+            while !agent.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            agent.truncate(cut);
+        }
+        ClientInfo {
+            addr: addr.map(|a| a.to_string()).unwrap_or_default(),
+            agent,
+        }
+    }
+}
+
+pub fn session_cookie_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies() {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+fn session_cookie(
+    state: &AppState,
+    value: String,
+    max_age_ms: i64,
+) -> axum_extra::extract::cookie::Cookie<'static> {
+    use axum_extra::extract::cookie::{Cookie, SameSite};
+    Cookie::build((session_cookie_name(state), value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies())
+        .path("/")
+        .max_age(cookie::time::Duration::seconds((max_age_ms / 1000).max(0)))
+        .build()
+}
+
+async fn log_event(state: &AppState, invitation_id: &str, kind: &str, detail: serde_json::Value) {
+    // Evidence is worth keeping, but never worth failing the candidate's
+    // request for.
+    if let Err(e) = state
+        .db
+        .insert_event(
+            invitation_id,
+            state.clock.now_ms(),
+            kind,
+            &detail.to_string(),
+        )
+        .await
+    {
+        tracing::warn!(error = %e, kind, "recording an attempt event");
+    }
+}
+
+/// Start (or rejoin) the attempt of a link: the token is checked, the
+/// attempt started if it was not, and a new session opened. Returns the
+/// new session's cookie, or `None` when this browser already holds a live
+/// session of the same invitation (pressing Resume again is no new session).
+pub async fn start_session(
+    state: &AppState,
+    token: &str,
+    existing: Option<&str>,
+    client: &ClientInfo,
+) -> Result<Option<axum_extra::extract::cookie::Cookie<'static>>, AppError> {
+    let inv = invitation(state, token).await?;
+    let attempt = begin(state, &inv).await?;
+    let now = state.clock.now_ms();
+    if let Some(value) = existing.filter(|v| !v.is_empty() && v.len() <= 128) {
+        let held = state
+            .db
+            .attempt_session(&super::auth::sha256_hex(value), now)
+            .await
+            .map_err(internal("loading a candidate session"))?;
+        if held.is_some_and(|(_, held)| held.id == inv.id) {
+            return Ok(None);
+        }
+    }
+    let (value, token_hash) = super::auth::new_session_token();
+    let expires_at = attempt.deadline_at + GRACE_MS + SESSION_AFTER_DEADLINE_MS;
+    let number = state
+        .db
+        .insert_attempt_session(&super::db::AttemptSessionRow {
+            token_hash,
+            invitation_id: inv.id.clone(),
+            created_at: now,
+            expires_at,
+            last_addr: client.addr.clone(),
+            last_agent: client.agent.clone(),
+        })
+        .await
+        .map_err(internal("opening a candidate session"))?;
+    let kind = if number == 1 {
+        "session_started"
+    } else {
+        "session_joined"
+    };
+    log_event(
+        state,
+        &inv.id,
+        kind,
+        serde_json::json!({ "session": number, "addr": client.addr, "agent": client.agent }),
+    )
+    .await;
+    Ok(Some(session_cookie(state, value, expires_at - now)))
+}
+
+/// The invitation of the request's candidate session, or why there is
+/// none. A change of client address or browser since the session's last
+/// request is recorded.
+pub async fn session(
+    state: &AppState,
+    cookie_value: Option<&str>,
+    client: &ClientInfo,
+) -> Result<InvitationRow, AppError> {
+    let value = cookie_value
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .ok_or(AppError::NoSession)?;
+    let (s, inv) = state
+        .db
+        .attempt_session(&super::auth::sha256_hex(value), state.clock.now_ms())
+        .await
+        .map_err(internal("loading a candidate session"))?
+        .ok_or(AppError::NoSession)?;
+    if inv.revoked_at.is_some() {
+        return Err(AppError::Revoked);
+    }
+    if s.last_addr != client.addr || s.last_agent != client.agent {
+        log_event(
+            state,
+            &inv.id,
+            "client_changed",
+            serde_json::json!({
+                "from_addr": s.last_addr, "to_addr": client.addr,
+                "from_agent": s.last_agent, "to_agent": client.agent,
+            }),
+        )
+        .await;
+        state
+            .db
+            .touch_attempt_session(&s.token_hash, &client.addr, &client.agent)
+            .await
+            .map_err(internal("updating a candidate session"))?;
+    }
+    Ok(inv)
+}
+
+/// What the candidate's browser may report about itself (JavaScript only):
+/// the page hidden or unfocused, and for how long; a paste into the quiz.
+pub async fn report(
+    state: &AppState,
+    inv: &InvitationRow,
+    kind: &str,
+    duration_ms: Option<u32>,
+) -> Result<(), AppError> {
+    let kind = match kind {
+        "hidden" => "page_hidden",
+        "blur" => "focus_lost",
+        "paste" => "paste",
+        _ => return Err(AppError::BadRequest("Unknown event.".into())),
+    };
+    // Only during the attempt: a finished one takes no more evidence.
+    open_attempt(state, inv).await?;
+    // A page cannot flood the recruiter's timeline.
+    let logged = state
+        .db
+        .event_count(&inv.id)
+        .await
+        .map_err(internal("counting events"))?;
+    if logged >= MAX_EVENTS {
+        return Ok(());
+    }
+    let detail = match duration_ms {
+        Some(ms) => serde_json::json!({ "duration_ms": ms }),
+        None => serde_json::json!({}),
+    };
+    log_event(state, &inv.id, kind, detail).await;
+    Ok(())
+}
+
+/// Revoke an invitation: its link and every session of it stop at once.
+/// An attempt under way keeps its saved answers and is finalized at its
+/// deadline as usual.
+pub async fn revoke(
+    state: &AppState,
+    invitation_id: &str,
+    by: Option<&str>,
+) -> Result<(), AppError> {
+    let done = state
+        .db
+        .revoke_invitation(invitation_id, state.clock.now_ms())
+        .await
+        .map_err(internal("revoking an invitation"))?;
+    if !done {
+        return match state
+            .db
+            .invitation(invitation_id)
+            .await
+            .map_err(internal("loading an invitation"))?
+        {
+            Some(_) => Ok(()),
+            None => Err(AppError::NotFound("There is no such invitation.".into())),
+        };
+    }
+    log_event(
+        state,
+        invitation_id,
+        "revoked",
+        serde_json::json!({ "by": by.unwrap_or("the command line") }),
+    )
+    .await;
+    tracing::info!(invitation = %invitation_id, "invitation revoked");
+    Ok(())
 }

@@ -5,6 +5,7 @@ use super::clock::Clock;
 use super::config::{redact_url, Config};
 use super::recruiting;
 use super::startup::{self, Application, StartupError};
+use super::state::AppState;
 use clap::{Args, Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
@@ -48,16 +49,25 @@ pub enum Command {
         addr: Option<SocketAddr>,
     },
     /// Invite a candidate: prints the candidate's link as the last line.
+    /// `rung invite revoke ID-OR-LINK` revokes an invitation instead.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Invite {
+        #[command(subcommand)]
+        action: Option<InviteAction>,
         /// The quiz id (a file under quizzes/blueprints/).
-        #[arg(long)]
-        quiz: String,
+        #[arg(long, required = true)]
+        quiz: Option<String>,
         /// The candidate's name.
-        #[arg(long)]
-        name: String,
+        #[arg(long, required = true)]
+        name: Option<String>,
         /// The candidate's email address (optional, for your records).
         #[arg(long)]
         email: Option<String>,
+        /// Extra time for an accommodation, in percent of the quiz's
+        /// duration (0 to 200): `--extra-time 25` turns 25 minutes into 32
+        /// (rounded up to a whole minute).
+        #[arg(long, default_value_t = 0, value_name = "PERCENT")]
+        extra_time: u32,
     },
     /// Convert questions from another format into rung's TOML.
     Import {
@@ -118,6 +128,18 @@ pub enum Command {
     Lint {
         /// The bank directory [default: the --quizzes directory].
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InviteAction {
+    /// Revoke an invitation: its link and every session of it stop working
+    /// at once (an attempt under way keeps its saved answers and is
+    /// finalized at its deadline).
+    Revoke {
+        /// The invitation's id (as in the console's address of its report)
+        /// or the candidate's whole link.
+        invitation: String,
     },
 }
 
@@ -261,7 +283,13 @@ pub async fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
-        Some(Command::Invite { quiz, name, email }) => {
+        Some(Command::Invite {
+            action,
+            quiz,
+            name,
+            email,
+            extra_time,
+        }) => {
             init_tracing();
             let options = offline_options();
             let config = config(&cli.global, options.site_addr);
@@ -269,7 +297,15 @@ pub async fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return fail(e),
             };
-            match recruiting::invite(&state, None, &quiz, &name, email.as_deref()).await {
+            if let Some(InviteAction::Revoke { invitation }) = action {
+                return revoke(&state, &invitation).await;
+            }
+            let (Some(quiz), Some(name)) = (quiz, name) else {
+                eprintln!("error: --quiz and --name are required");
+                return ExitCode::from(2);
+            };
+            match recruiting::invite(&state, None, &quiz, &name, email.as_deref(), extra_time).await
+            {
                 Ok(inv) => {
                     println!(
                         "Invited {} to quiz `{quiz}`; the link works until {} (UTC).",
@@ -330,6 +366,34 @@ async fn with_state(global: &Global) -> Result<super::state::AppState, ExitCode>
     startup::state(config, Clock::default(), options)
         .await
         .map_err(fail)
+}
+
+/// `rung invite revoke`: by invitation id, or by the candidate's link.
+async fn revoke(state: &AppState, invitation: &str) -> ExitCode {
+    let given = invitation.trim();
+    let id = if given.contains('.') {
+        // By the token's id: a link already revoked can be named again.
+        let token = given.rsplit('/').next().unwrap_or(given);
+        match state.keys.verify(token) {
+            Ok(claims) => claims.jti,
+            Err(_) => {
+                eprintln!("error: that is not one of this server's candidate links");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        given.to_string()
+    };
+    match crate::server::attempts::revoke(state, &id, None).await {
+        Ok(()) => {
+            println!("Revoked invitation {id}: its link and sessions no longer work.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

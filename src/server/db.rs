@@ -85,6 +85,8 @@ pub struct InvitationRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// Extra time for an accommodation, in percent of the quiz's duration.
+    pub extra_time_percent: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +115,32 @@ pub struct ItemRow {
     pub scored: bool,
     pub selected: Option<String>,
     pub answered_at: Option<i64>,
+    /// When the candidate first saw the question.
+    pub first_shown_at: Option<i64>,
+    /// The candidate's "flag for review" mark.
+    pub flagged: bool,
+}
+
+/// A candidate's session: the link's token exchanged at Start.
+#[derive(Debug, Clone)]
+pub struct AttemptSessionRow {
+    /// SHA-256 of the cookie's value; the value itself is never stored.
+    pub token_hash: String,
+    pub invitation_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// The client address and browser the session was last used from.
+    pub last_addr: String,
+    pub last_agent: String,
+}
+
+/// One entry of an attempt's event log.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub at: i64,
+    pub kind: String,
+    /// JSON.
+    pub detail: String,
 }
 
 /// A new attempt with its served form.
@@ -178,7 +206,10 @@ const ATTEMPT_COLUMNS: &str =
     "a.id, a.invitation_id, a.quiz_id, a.quiz_hash, a.quiz_title, a.policy, a.seed, \
      a.started_at, a.deadline_at, a.finished_at, a.status, a.points, a.max_points, a.result";
 const INVITATION_COLUMNS: &str =
-    "i.id, i.quiz_id, i.candidate_name, i.candidate_email, i.created_at, i.expires_at, i.revoked_at";
+    "i.id, i.quiz_id, i.candidate_name, i.candidate_email, i.created_at, i.expires_at, i.revoked_at, \
+     i.extra_time_percent";
+/// How many columns `INVITATION_COLUMNS` selects.
+const INVITATION_WIDTH: usize = 8;
 
 fn attempt_from(row: &AnyRow, offset: usize) -> Result<AttemptRow, sqlx::Error> {
     Ok(AttemptRow {
@@ -208,6 +239,7 @@ fn invitation_from(row: &AnyRow) -> Result<InvitationRow, sqlx::Error> {
         created_at: row.try_get(4)?,
         expires_at: row.try_get(5)?,
         revoked_at: row.try_get(6)?,
+        extra_time_percent: row.try_get(7)?,
     })
 }
 
@@ -609,8 +641,8 @@ impl Db {
         created_by: Option<&str>,
     ) -> DbResult<()> {
         sqlx::query(
-            "INSERT INTO invitations (id, quiz_id, candidate_name, candidate_email, created_by, created_at, expires_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO invitations (id, quiz_id, candidate_name, candidate_email, created_by, created_at, expires_at, revoked_at, extra_time_percent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&inv.id)
         .bind(&inv.quiz_id)
@@ -620,6 +652,7 @@ impl Db {
         .bind(inv.created_at)
         .bind(inv.expires_at)
         .bind(inv.revoked_at)
+        .bind(inv.extra_time_percent)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -633,6 +666,179 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(invitation_from).transpose()?)
+    }
+
+    /// Revoke an invitation (its link and every session of it stop working
+    /// at once). Returns false if there is no such invitation or it was
+    /// already revoked.
+    pub async fn revoke_invitation(&self, id: &str, now: i64) -> DbResult<bool> {
+        let r = sqlx::query(
+            "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    // ---- candidate sessions and the event log ------------------------------
+
+    /// Open a candidate session; returns how many sessions the invitation
+    /// has had, this one included.
+    pub async fn insert_attempt_session(&self, s: &AttemptSessionRow) -> DbResult<i64> {
+        sqlx::query(
+            "INSERT INTO attempt_sessions (token_hash, invitation_id, created_at, expires_at, first_addr, first_agent, last_addr, last_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $5, $6)",
+        )
+        .bind(&s.token_hash)
+        .bind(&s.invitation_id)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .bind(&s.last_addr)
+        .bind(&s.last_agent)
+        .execute(&self.pool)
+        .await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM attempt_sessions WHERE invitation_id = $1")
+                .bind(&s.invitation_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n)
+    }
+
+    /// A live candidate session with its invitation.
+    pub async fn attempt_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> DbResult<Option<(AttemptSessionRow, InvitationRow)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {INVITATION_COLUMNS}, s.token_hash, s.invitation_id, s.created_at, s.expires_at, s.last_addr, s.last_agent \
+             FROM attempt_sessions s JOIN invitations i ON i.id = s.invitation_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        ))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let inv = invitation_from(&r)?;
+        let w = INVITATION_WIDTH;
+        let s = AttemptSessionRow {
+            token_hash: r.try_get(w)?,
+            invitation_id: r.try_get(w + 1)?,
+            created_at: r.try_get(w + 2)?,
+            expires_at: r.try_get(w + 3)?,
+            last_addr: r.try_get(w + 4)?,
+            last_agent: r.try_get(w + 5)?,
+        };
+        Ok(Some((s, inv)))
+    }
+
+    /// Remember the client a session was last used from.
+    pub async fn touch_attempt_session(
+        &self,
+        token_hash: &str,
+        addr: &str,
+        agent: &str,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE attempt_sessions SET last_addr = $1, last_agent = $2 WHERE token_hash = $3",
+        )
+        .bind(addr)
+        .bind(agent)
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_expired_attempt_sessions(&self, now: i64) -> DbResult<u64> {
+        let r = sqlx::query("DELETE FROM attempt_sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Append to an invitation's event log.
+    pub async fn insert_event(
+        &self,
+        invitation_id: &str,
+        at: i64,
+        kind: &str,
+        detail: &str,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO attempt_events (invitation_id, at, kind, detail) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(invitation_id)
+        .bind(at)
+        .bind(kind)
+        .bind(detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn event_count(&self, invitation_id: &str) -> DbResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM attempt_events WHERE invitation_id = $1")
+                .bind(invitation_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// An invitation's event log, oldest first.
+    pub async fn events(&self, invitation_id: &str) -> DbResult<Vec<EventRow>> {
+        let rows = sqlx::query(
+            "SELECT at, kind, detail FROM attempt_events WHERE invitation_id = $1 ORDER BY seq",
+        )
+        .bind(invitation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EventRow {
+                    at: r.try_get(0)?,
+                    kind: r.try_get(1)?,
+                    detail: r.try_get(2)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(DbError::from)
+    }
+
+    /// Set or clear the candidate's review flag on a question, only while
+    /// the attempt is open. Returns false if it is not.
+    pub async fn set_flag(&self, attempt_id: &str, position: i64, flagged: bool) -> DbResult<bool> {
+        let r = sqlx::query(
+            "UPDATE attempt_items SET flagged = $1 WHERE attempt_id = $2 AND position = $3 AND EXISTS ( \
+               SELECT 1 FROM attempts a WHERE a.id = $2 AND a.status = 'in_progress')",
+        )
+        .bind(i64::from(flagged))
+        .bind(attempt_id)
+        .bind(position)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Record when a question was first shown (later showings keep the
+    /// first time).
+    pub async fn mark_shown(&self, attempt_id: &str, position: i64, now: i64) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE attempt_items SET first_shown_at = $1 \
+             WHERE attempt_id = $2 AND position = $3 AND first_shown_at IS NULL",
+        )
+        .bind(now)
+        .bind(attempt_id)
+        .bind(position)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     // ---- attempts -----------------------------------------------------------
@@ -706,7 +912,7 @@ impl Db {
 
     pub async fn items(&self, attempt_id: &str) -> DbResult<Vec<ItemRow>> {
         let rows = sqlx::query(
-            "SELECT position, question_hash, option_order, scored, selected, answered_at FROM attempt_items \
+            "SELECT position, question_hash, option_order, scored, selected, answered_at, first_shown_at, flagged FROM attempt_items \
              WHERE attempt_id = $1 ORDER BY position",
         )
         .bind(attempt_id)
@@ -721,6 +927,8 @@ impl Db {
                     scored: r.try_get::<i64, _>(3)? != 0,
                     selected: r.try_get(4)?,
                     answered_at: r.try_get(5)?,
+                    first_shown_at: r.try_get(6)?,
+                    flagged: r.try_get::<i64, _>(7)? != 0,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -816,9 +1024,9 @@ impl Db {
         rows.iter()
             .map(|r| {
                 let invitation = invitation_from(r)?;
-                let attempt_id: Option<String> = r.try_get(7)?;
+                let attempt_id: Option<String> = r.try_get(INVITATION_WIDTH)?;
                 let attempt = match attempt_id {
-                    Some(_) => Some(attempt_from(r, 7)?),
+                    Some(_) => Some(attempt_from(r, INVITATION_WIDTH)?),
                     None => None,
                 };
                 Ok(OverviewRow {

@@ -17,6 +17,8 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 pub const SESSION_COOKIE: &str = "rung_session";
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
 const MAX_NAME: usize = 200;
+/// The most extra time an accommodation may grant (triple time).
+pub const MAX_EXTRA_TIME_PERCENT: u32 = 200;
 /// Passwords a recruiter chooses: at least 15 characters, NIST SP 800-63B
 /// rev. 4's minimum for a password that is the only factor (as it is here),
 /// and at most 1024 bytes. No composition rules (NIST advises against them).
@@ -314,8 +316,14 @@ pub async fn invite(
     quiz_id: &str,
     name: &str,
     email: Option<&str>,
+    extra_time_percent: u32,
 ) -> Result<Invitation, AppError> {
     let name = candidate_name(name)?;
+    if extra_time_percent > MAX_EXTRA_TIME_PERCENT {
+        return Err(AppError::BadRequest(format!(
+            "Extra time can be at most {MAX_EXTRA_TIME_PERCENT}% of the quiz's duration."
+        )));
+    }
     let quiz = state
         .bank
         .quiz(quiz_id)
@@ -341,6 +349,7 @@ pub async fn invite(
         created_at: now,
         expires_at: now + state.config.invitation_days * 24 * 60 * 60 * 1000,
         revoked_at: None,
+        extra_time_percent: i64::from(extra_time_percent),
     };
     state
         .db
@@ -406,6 +415,8 @@ pub async fn overview(state: &AppState) -> Result<Vec<AttemptRow>, AppError> {
                     .and_then(|a| a.result.as_deref())
                     .and_then(|json| serde_json::from_str::<ScoreReport>(json).ok())
                     .map(|report| report.verdict),
+                extra_time_percent: r.invitation.extra_time_percent.max(0) as u32,
+                revoked: r.invitation.revoked_at.is_some(),
             }
         })
         .collect())
@@ -425,6 +436,7 @@ pub async fn report(state: &AppState, invitation_id: &str) -> Result<AttemptRepo
         .await
         .map_err(internal("loading an invitation"))?
         .ok_or_else(not_found)?;
+    let events = event_views(state, &inv.id).await?;
     let attempt = state
         .db
         .attempt_for_invitation(&inv.id)
@@ -449,6 +461,9 @@ pub async fn report(state: &AppState, invitation_id: &str) -> Result<AttemptRepo
             by_level: Vec::new(),
             items: Vec::new(),
             ladder: ladder_rows(state),
+            extra_time_percent: inv.extra_time_percent.max(0) as u32,
+            revoked_at: inv.revoked_at,
+            events,
         });
     };
     let status = AttemptStatus::parse(&attempt.status).unwrap_or(AttemptStatus::InProgress);
@@ -495,6 +510,10 @@ pub async fn report(state: &AppState, invitation_id: &str) -> Result<AttemptRepo
             explanation_html: markdown::block(&q.explanation),
             references: q.references.clone(),
             scored: it.scored,
+            time_to_answer_ms: match (it.first_shown_at, it.answered_at) {
+                (Some(shown), Some(answered)) if answered >= shown => Some(answered - shown),
+                _ => None,
+            },
         });
     }
     let row = |label: String, t: &super::scoring::Tally, threshold: Option<f64>| BreakdownRow {
@@ -548,7 +567,76 @@ pub async fn report(state: &AppState, invitation_id: &str) -> Result<AttemptRepo
         by_level,
         items: if show_answers { review } else { Vec::new() },
         ladder: ladder_rows(state),
+        extra_time_percent: inv.extra_time_percent.max(0) as u32,
+        revoked_at: inv.revoked_at,
+        events,
     })
+}
+
+/// An invitation's event log in sentences.
+async fn event_views(
+    state: &AppState,
+    invitation_id: &str,
+) -> Result<Vec<crate::domain::report::EventView>, AppError> {
+    let rows = state
+        .db
+        .events(invitation_id)
+        .await
+        .map_err(internal("loading events"))?;
+    Ok(rows
+        .into_iter()
+        .map(|e| {
+            let d: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+            let s = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            let client = |addr: String, agent: String| {
+                let addr = if addr.is_empty() {
+                    "an unknown address".into()
+                } else {
+                    addr
+                };
+                if agent.is_empty() {
+                    addr
+                } else {
+                    format!("{addr} ({agent})")
+                }
+            };
+            let secs = d
+                .get("duration_ms")
+                .and_then(|v| v.as_u64())
+                .map(|ms| format!("{:.0} s", ms as f64 / 1000.0));
+            let text = match e.kind.as_str() {
+                "session_started" => {
+                    format!("Started the quiz from {}.", client(s("addr"), s("agent")))
+                }
+                "session_joined" => format!(
+                    "Another session joined the attempt (session {}) from {}.",
+                    d.get("session").and_then(|v| v.as_i64()).unwrap_or(0),
+                    client(s("addr"), s("agent"))
+                ),
+                "client_changed" => format!(
+                    "A session's requests came from {} instead of {}.",
+                    client(s("to_addr"), s("to_agent")),
+                    client(s("from_addr"), s("from_agent"))
+                ),
+                "focus_lost" => format!(
+                    "The quiz window lost focus{}.",
+                    secs.map(|t| format!(" for {t}")).unwrap_or_default()
+                ),
+                "page_hidden" => format!(
+                    "The quiz page was hidden{}.",
+                    secs.map(|t| format!(" for {t}")).unwrap_or_default()
+                ),
+                "paste" => "Something was pasted into the quiz page.".to_string(),
+                "revoked" => format!("The invitation was revoked by {}.", s("by")),
+                other => format!("{other}."),
+            };
+            crate::domain::report::EventView {
+                at: e.at,
+                kind: e.kind,
+                text,
+            }
+        })
+        .collect())
 }
 
 fn ladder_rows(state: &AppState) -> Vec<crate::domain::report::LadderRow> {
@@ -649,6 +737,7 @@ pub async fn first_run(state: &AppState) -> Result<Option<FirstRun>, AppError> {
                     &quiz.id.clone(),
                     "Demo Candidate",
                     None,
+                    0,
                 )
                 .await?
                 .link,

@@ -12,7 +12,8 @@ use serde_json::json;
 /// `right(position)` says so and the first wrong option elsewhere.
 async fn finish(app: &TestApp, name: &str, right: impl Fn(usize) -> bool) -> String {
     let token = app.invite(name).await;
-    let view = attempts::start(&app.state, &token).await.unwrap();
+    let inv = attempts::invitation(&app.state, &token).await.unwrap();
+    let view = attempts::start(&app.state, &inv).await.unwrap();
     for (pos, q) in view.questions.iter().enumerate() {
         let key = key_for(app, &token, pos).await;
         let answer = if right(pos) {
@@ -23,11 +24,11 @@ async fn finish(app: &TestApp, name: &str, right: impl Fn(usize) -> bool) -> Str
                 .unwrap();
             vec![wrong]
         };
-        attempts::answer(&app.state, &token, pos as u32, answer)
+        attempts::answer(&app.state, &inv, pos as u32, answer)
             .await
             .unwrap();
     }
-    attempts::submit(&app.state, &token, vec![]).await.unwrap();
+    attempts::submit(&app.state, &inv, vec![]).await.unwrap();
     token
 }
 
@@ -204,7 +205,8 @@ async fn item_analysis_counts_responses_and_calibration_feeds_later_attempts(app
 /// now fixed at start.
 async fn a_calibration_stored_during_an_attempt_does_not_change_how_it_is_scored(app: TestApp) {
     let token = app.invite("Running").await;
-    attempts::start(&app.state, &token).await.unwrap();
+    let inv = attempts::invitation(&app.state, &token).await.unwrap();
+    attempts::start(&app.state, &inv).await.unwrap();
     let at_start: rung::server::scoring::AttemptScoring =
         serde_json::from_str(&attempt_of(&app, &token).await.policy).unwrap();
     // Meanwhile, every question is calibrated far from its level.
@@ -234,7 +236,7 @@ async fn a_calibration_stored_during_an_attempt_does_not_change_how_it_is_scored
         .store_calibration(&scale, 100, &rows, 0)
         .await
         .unwrap();
-    attempts::submit(&app.state, &token, vec![]).await.unwrap();
+    attempts::submit(&app.state, &inv, vec![]).await.unwrap();
     let attempt = attempt_of(&app, &token).await;
     let report: rung::server::scoring::ScoreReport =
         serde_json::from_str(attempt.result.as_deref().unwrap()).unwrap();
@@ -260,11 +262,12 @@ async fn a_calibration_stored_during_an_attempt_does_not_change_how_it_is_scored
 /// one are not reached, left out of the verdict instead of counted wrong.
 async fn questions_not_reached_at_the_deadline_are_left_out_of_the_verdict(app: TestApp) {
     let token = app.invite("Slow").await;
-    let view = attempts::start(&app.state, &token).await.unwrap();
+    let inv = attempts::invitation(&app.state, &token).await.unwrap();
+    let view = attempts::start(&app.state, &inv).await.unwrap();
     let n = view.questions.len();
     for pos in 0..n - 6 {
         let key = key_for(&app, &token, pos).await;
-        attempts::answer(&app.state, &token, pos as u32, key)
+        attempts::answer(&app.state, &inv, pos as u32, key)
             .await
             .unwrap();
     }

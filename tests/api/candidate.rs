@@ -1,7 +1,7 @@
 //! The candidate's endpoints: links, starting, answering, the clock,
 //! submitting, and what never reaches the browser.
 
-use crate::helpers::{json_body, key_for, TestApp};
+use crate::helpers::{client, json_body, key_for, redirect_target, TestApp};
 use crate::on_both_databases;
 use reqwest::StatusCode;
 use rung::server::attempts::{self, GRACE_MS};
@@ -44,7 +44,11 @@ async fn forged_and_damaged_links_are_refused(app: TestApp) {
         let body = json_body(res, StatusCode::FORBIDDEN).await;
         assert_eq!(body, json!("InvalidLink"), "token {bad:?}");
         let res = app.start(bad).await;
-        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            redirect_target(&res).as_deref(),
+            Some("/link?problem=invalid"),
+            "token {bad:?}"
+        );
     }
 }
 
@@ -100,7 +104,14 @@ async fn the_form_carries_no_answer_key(app: TestApp) {
         keys.sort();
         assert_eq!(
             keys,
-            ["kind", "options", "position", "prompt_html", "selected"]
+            [
+                "flagged",
+                "kind",
+                "options",
+                "position",
+                "prompt_html",
+                "selected"
+            ]
         );
         for o in q["options"].as_array().unwrap() {
             assert_eq!(o.as_object().unwrap().keys().collect::<Vec<_>>(), ["html"]);
@@ -141,20 +152,17 @@ async fn starting_again_resumes_the_same_form_with_its_answers(app: TestApp) {
 
 async fn simultaneous_starts_create_one_attempt(app: TestApp) {
     let token = app.invite("Double clicker").await;
+    let app = std::sync::Arc::new(app);
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..6 {
-        let (client, url, token) = (
-            app.client.clone(),
-            app.url("/api/candidate/start"),
-            token.clone(),
-        );
+        let (app, token) = (app.clone(), token.clone());
         calls.spawn(async move {
-            client
-                .post(url)
-                .form(&[("token", token)])
-                .send()
+            // Six browsers pressing Start at once.
+            let browser = client();
+            let res = app.press_start(&browser, &token).await;
+            assert_eq!(redirect_target(&res).as_deref(), Some("/quiz"));
+            app.candidate_post(&browser, "/api/candidate/attempt", &json!({}))
                 .await
-                .unwrap()
         });
     }
     let mut forms = Vec::new();
@@ -197,9 +205,10 @@ async fn malformed_answers_are_refused_and_change_nothing(app: TestApp) {
     }
     // A body that is not the expected shape at all.
     let res = app
-        .post_json(
+        .candidate_post(
+            &app.candidate(&token),
             "/api/candidate/answer",
-            &json!({ "token": token, "position": "x" }),
+            &json!({ "position": "x" }),
         )
         .await;
     let body = json_body(res, StatusCode::BAD_REQUEST).await;
@@ -266,8 +275,11 @@ async fn submitting_twice_answers_the_same_and_locks_the_answers(app: TestApp) {
     assert_eq!(a, b, "the second submit changed nothing");
     let body = json_body(app.answer(&token, 1, &[0]).await, StatusCode::CONFLICT).await;
     assert_eq!(body, json!("AlreadySubmitted"));
-    let body = json_body(app.start(&token).await, StatusCode::CONFLICT).await;
-    assert_eq!(body, json!("AlreadySubmitted"));
+    let res = app.start(&token).await;
+    assert_eq!(
+        redirect_target(&res).as_deref(),
+        Some("/link?problem=submitted")
+    );
 }
 
 async fn answers_pending_at_submit_are_applied(app: TestApp) {
@@ -380,8 +392,11 @@ async fn an_expired_invitation_cannot_start_but_a_started_attempt_can_finish(app
 
     let body = json_body(app.intro(&unused).await, StatusCode::GONE).await;
     assert_eq!(body, json!("ExpiredLink"));
-    let body = json_body(app.start(&unused).await, StatusCode::GONE).await;
-    assert_eq!(body, json!("ExpiredLink"));
+    let res = app.start(&unused).await;
+    assert_eq!(
+        redirect_target(&res).as_deref(),
+        Some("/link?problem=expired")
+    );
     // The attempt started a minute before expiry still runs.
     json_body(app.answer(&late_start, 0, &[0]).await, StatusCode::OK).await;
     json_body(app.submit(&late_start, json!([])).await, StatusCode::OK).await;

@@ -23,6 +23,9 @@ pub struct TestApp {
     pub state: AppState,
     /// A client with a cookie store and no redirect following.
     pub client: Client,
+    /// One browser per candidate link: the client that pressed Start with
+    /// it, holding that candidate's session cookie.
+    candidates: std::sync::Mutex<std::collections::HashMap<String, Client>>,
     db: Db,
 }
 
@@ -54,6 +57,7 @@ async fn start(config: Config, db: Db) -> TestApp {
         addr,
         state,
         client: client(),
+        candidates: Default::default(),
         db,
     }
 }
@@ -139,15 +143,6 @@ impl TestApp {
             .expect("request sent")
     }
 
-    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request sent")
-    }
-
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(self.url(path))
@@ -162,7 +157,7 @@ impl TestApp {
     }
 
     pub async fn invite_to(&self, quiz: &str, name: &str) -> String {
-        let inv = rung::server::recruiting::invite(&self.state, None, quiz, name, None)
+        let inv = rung::server::recruiting::invite(&self.state, None, quiz, name, None, 0)
             .await
             .expect("an invitation");
         inv.link.rsplit('/').next().expect("a token").to_string()
@@ -173,23 +168,63 @@ impl TestApp {
             .await
     }
 
+    /// The browser of the candidate holding `token` (made on first use).
+    pub fn candidate(&self, token: &str) -> Client {
+        self.candidates
+            .lock()
+            .expect("the candidates map")
+            .entry(token.to_string())
+            .or_insert_with(client)
+            .clone()
+    }
+
+    /// Press Start on the landing page of `token` in `browser`: the plain
+    /// form post that exchanges the link for a session.
+    pub async fn press_start(&self, browser: &Client, token: &str) -> Response {
+        browser
+            .post(self.url("/take/start"))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Start (or resume) in the candidate's browser and return the running
+    /// attempt; when Start does not lead to `/quiz`, its redirect instead.
     pub async fn start(&self, token: &str) -> Response {
-        self.post_form("/api/candidate/start", &[("token", token)])
+        let browser = self.candidate(token);
+        let res = self.press_start(&browser, token).await;
+        if redirect_target(&res).as_deref() != Some("/quiz") {
+            return res;
+        }
+        self.candidate_post(&browser, "/api/candidate/attempt", &json!({}))
             .await
     }
 
+    /// A candidate endpoint called from a given browser, with a JSON body.
+    pub async fn candidate_post(&self, browser: &Client, path: &str, body: &Value) -> Response {
+        browser
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn answer(&self, token: &str, position: u32, selected: &[u32]) -> Response {
-        self.post_json(
+        self.candidate_post(
+            &self.candidate(token),
             "/api/candidate/answer",
-            &json!({ "token": token, "position": position, "selected": selected }),
+            &json!({ "position": position, "selected": selected }),
         )
         .await
     }
 
     pub async fn submit(&self, token: &str, pending: Value) -> Response {
-        self.post_json(
+        self.candidate_post(
+            &self.candidate(token),
             "/api/candidate/submit",
-            &json!({ "token": token, "pending": pending }),
+            &json!({ "pending": pending }),
         )
         .await
     }
@@ -214,6 +249,19 @@ impl TestApp {
     pub async fn attempts(&self) -> Response {
         self.post_form("/api/recruiter/attempts", &[]).await
     }
+}
+
+/// Where a 303 redirect sends the browser, if it is one.
+pub fn redirect_target(res: &Response) -> Option<String> {
+    (res.status() == StatusCode::SEE_OTHER)
+        .then(|| {
+            res.headers()
+                .get("location")?
+                .to_str()
+                .ok()
+                .map(String::from)
+        })
+        .flatten()
 }
 
 /// The JSON body of a response that must have `status`.

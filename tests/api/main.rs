@@ -7,3 +7,4 @@ mod analysis;
 mod candidate;
 mod pages;
 mod recruiter;
+mod session;

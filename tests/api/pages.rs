@@ -26,7 +26,7 @@ async fn a_bad_link_renders_an_explanation_not_a_crash() {
     let app = spawn_sqlite().await;
     let (status, html) = page(&app, "/take/not-a-token").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(html.contains("This link is not valid"), "{html}");
+    assert!(html.contains("This link does not work"), "{html}");
 }
 
 #[tokio::test]
