@@ -6,7 +6,7 @@ use crate::pages::{HomePage, NotFoundPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -41,13 +41,16 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/rung.css"/>
         <Title text="rung"/>
         <Router>
+            // The candidate's pages render whole on the server before the
+            // first byte (`Async`): they work without JavaScript, and their
+            // status code is the real one.
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage/>
-                <Route path=path!("/take/:token") view=TakePage/>
-                <Route path=path!("/quiz") view=QuizPage/>
-                <Route path=path!("/quiz/done") view=DonePage/>
-                <Route path=path!("/quiz/submit") view=SubmitPage/>
-                <Route path=path!("/link") view=LinkPage/>
+                <Route path=path!("/take/:token") view=TakePage ssr=SsrMode::Async/>
+                <Route path=path!("/quiz") view=QuizPage ssr=SsrMode::Async/>
+                <Route path=path!("/quiz/done") view=DonePage ssr=SsrMode::Async/>
+                <Route path=path!("/quiz/submit") view=SubmitPage ssr=SsrMode::Async/>
+                <Route path=path!("/link") view=LinkPage ssr=SsrMode::Async/>
                 <Route path=path!("/recruiter/login") view=LoginPage/>
                 <Route path=path!("/recruiter/password") view=PasswordPage/>
                 <Route path=path!("/recruiter") view=DashboardPage/>

@@ -16,7 +16,7 @@ fn sanitize(raw: &str) -> String {
     ammonia::Builder::default()
         .add_tag_attributes("code", &["class"])
         .add_tag_attributes("span", &["class"])
-        .add_tag_attributes("pre", &["class", "data-lang"])
+        .add_tag_attributes("pre", &["class", "data-lang", "tabindex"])
         .clean(raw)
         .to_string()
 }
@@ -51,10 +51,11 @@ fn code_block(code: &str, lang: &str) -> String {
     });
     match highlighted {
         Some(html) => {
-            format!("<pre class=\"code\" data-lang=\"{lang_attr}\"><code>{html}</code></pre>\n")
+            // Focusable, so a keyboard can scroll a wide block (WCAG 2.1.1).
+            format!("<pre class=\"code\" data-lang=\"{lang_attr}\" tabindex=\"0\"><code>{html}</code></pre>\n")
         }
         None => format!(
-            "<pre class=\"code\" data-lang=\"{lang_attr}\"><code>{}</code></pre>\n",
+            "<pre class=\"code\" data-lang=\"{lang_attr}\" tabindex=\"0\"><code>{}</code></pre>\n",
             escape(code)
         ),
     }
@@ -111,7 +112,7 @@ mod tests {
     fn fenced_code_in_a_known_language_is_highlighted_and_escaped() {
         let html = block("Look:\n\n```sql\nSELECT * FROM t WHERE a = '<x>'\n```\n");
         assert!(
-            html.contains("<pre class=\"code\" data-lang=\"sql\">"),
+            html.contains("<pre class=\"code\" data-lang=\"sql\" tabindex=\"0\">"),
             "{html}"
         );
         assert!(html.contains("hl-keyword"), "{html}");
