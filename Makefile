@@ -11,7 +11,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := 0.2.130
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test tools chromium unit e2e lint bench fmt check clean
+.PHONY: run test tools chromium unit e2e lint bench fmt check clean attack-tools
 
 ## Build (release) and serve on http://127.0.0.1:3000 with the SQLite file rung.db.
 run: tools
@@ -26,9 +26,16 @@ test: tools chromium check unit e2e
 unit:
 	cargo test --features ssr
 
-e2e: tools chromium
+e2e: tools chromium attack-tools
 	cargo leptos build --release --precompress
-	end2end/run.sh
+	ATTACK_PYTHON=$(ATTACK_VENV)/bin/python end2end/run.sh
+
+## Python for the attack suite (PyJWT and cryptography: an independent JWT
+## implementation), in a virtualenv under target/.
+ATTACK_VENV := $(CURDIR)/target/attack-venv
+attack-tools:
+	@$(ATTACK_VENV)/bin/python -c 'import jwt, cryptography' 2>/dev/null \
+		|| (python3 -m venv $(ATTACK_VENV) && $(ATTACK_VENV)/bin/pip install -q 'pyjwt>=2.8,<3' 'cryptography>=42')
 
 ## Check the question bank (quizzes/).
 lint:

@@ -25,6 +25,9 @@ pub enum AppError {
     /// Too many attempts from this caller; try again later.
     #[error("Too many attempts. Wait a minute and try again.")]
     RateLimited,
+    /// Too many password checks are running at once; try again shortly.
+    #[error("The server is busy. Try again in a few seconds.")]
+    Busy,
     /// A candidate link that is forged, damaged, revoked or unknown.
     #[error("This link does not work. Check that you copied the whole link from your invitation; if it still does not work, ask your recruiter for a new one.")]
     InvalidLink,
@@ -80,6 +83,7 @@ impl AppError {
             AppError::BadRequest(_) => 400,
             AppError::NotFound(_) => 404,
             AppError::Internal => 500,
+            AppError::Busy => 503,
             AppError::Network => 502,
         }
     }
@@ -106,7 +110,7 @@ impl FromServerFnError for AppError {
             _ => AppError::Internal,
         };
         #[cfg(feature = "ssr")]
-        crate::server::respond::set_status(&error);
+        crate::server::http::respond::set_status(&error);
         error
     }
 }

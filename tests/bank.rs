@@ -145,7 +145,7 @@ async fn the_server_refuses_to_start_on_a_bank_with_errors() {
         .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .build();
     let result =
-        rung::server::startup::Application::build(config, Default::default(), options).await;
+        rung::server::http::startup::Application::build(config, Default::default(), options).await;
     let Err(error) = result else {
         panic!("the server started on a broken bank")
     };

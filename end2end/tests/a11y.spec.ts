@@ -1,11 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
-import { hydrated, inviteWithCli, startQuiz } from './helpers';
-
-async function noViolations(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  expect(results.violations.map((v) => `${what}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
-}
+import { test, expect } from './fixtures';
+import { hydrated, inviteWithCli, noViolations, startQuiz } from './helpers';
 
 test('with JavaScript, keyboard only: move, answer, flag, submit; focus follows; axe passes', async ({ page }) => {
   const link = inviteWithCli(`Keyboard ${Date.now()}`);

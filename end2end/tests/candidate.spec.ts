@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { answerAll, hydrated, inviteWithCli, revokeWithCli, startQuiz } from './helpers';
 
 test('a candidate takes the quiz from the link to the thank-you page', async ({ page }) => {

@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+/**
+ * Note a secret this run used (a token, a password, a cookie): run.sh fails
+ * the run if any of them shows up in the server's log.
+ */
+export function rememberSecret(secret: string) {
+  const file = process.env.RUNG_E2E_SECRETS;
+  if (file && secret.length >= 8) appendFileSync(file, secret + '\n');
+}
 
 /** Invite a candidate with the real CLI (`rung invite`); its last line is the link. */
 export function inviteWithCli(name: string, quiz = 'standard'): string {
@@ -12,6 +23,7 @@ export function inviteWithCli(name: string, quiz = 'standard'): string {
   const lines = out.trim().split('\n');
   const link = lines[lines.length - 1];
   expect(link).toMatch(/\/take\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  rememberSecret(link.split('/').pop()!);
   // The CLI prints links with the server's public URL; tests use BASE_URL.
   return new URL(link).pathname;
 }
@@ -32,6 +44,7 @@ export function addRecruiterWithCli(email: string, name: string): string {
     encoding: 'utf8',
   });
   const lines = out.trim().split('\n');
+  rememberSecret(lines[lines.length - 1]);
   return lines[lines.length - 1];
 }
 
@@ -66,4 +79,10 @@ export async function answerAll(page: Page): Promise<number> {
   }
   await expect(page.getByTestId('progress')).toHaveText(`${total} of ${total} answered`);
   return total;
+}
+
+/** axe-core finds no WCAG 2.2 A/AA violation on the page as it is now. */
+export async function noViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  expect(results.violations.map((v) => `${what}: ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }

@@ -1,5 +1,5 @@
-import { test, expect } from '@playwright/test';
-import { addRecruiterWithCli, hydrated } from './helpers';
+import { test, expect } from './fixtures';
+import { addRecruiterWithCli, hydrated, rememberSecret } from './helpers';
 
 test('a new recruiter replaces their one-time password before the console opens', async ({ page }) => {
   const email = `rec${Date.now()}@rung.local`;
@@ -20,6 +20,7 @@ test('a new recruiter replaces their one-time password before the console opens'
   await expect(page).toHaveURL(/\/recruiter\/password$/);
   await hydrated(page);
 
+  rememberSecret('rain forest lantern copper');
   // A mistake is explained.
   await page.getByTestId('current-password').fill(oneTime);
   await page.getByTestId('new-password').fill('rain forest lantern copper');

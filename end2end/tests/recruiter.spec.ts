@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { admin, answerAll, hydrated, startQuiz } from './helpers';
 
 test('a wrong password is refused without saying which part was wrong', async ({ page }) => {

@@ -1,5 +1,5 @@
 //! Endpoints for candidates. The link's token is used once, by Start (a
-//! plain form post to `/take/start`, handled in `server::startup`), which
+//! plain form post to `/take/start`, handled in `server::http::startup`), which
 //! exchanges it for a session cookie; every endpoint here but `intro` is
 //! authorized by that session alone. Nothing here ever returns an answer
 //! key, an explanation or a score.
@@ -12,30 +12,11 @@ use leptos::server_fn::codec::Json;
 #[cfg(feature = "ssr")]
 mod session {
     use crate::error::AppError;
-    use crate::server::attempts::{self, ClientInfo};
+    use crate::server::attempts;
     use crate::server::db::InvitationRow;
+    use crate::server::http::client::current_client_info;
     use crate::server::state::AppState;
-    use axum::extract::ConnectInfo;
-    use axum::http::{header, HeaderMap};
     use axum_extra::extract::cookie::CookieJar;
-    use std::net::SocketAddr;
-
-    /// The client of the current request.
-    pub async fn client() -> ClientInfo {
-        let headers = leptos_axum::extract::<HeaderMap>()
-            .await
-            .unwrap_or_default();
-        let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-            .await
-            .ok()
-            .map(|c| c.0.ip());
-        ClientInfo::new(
-            addr,
-            headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok()),
-        )
-    }
 
     /// The invitation of the request's candidate session.
     pub async fn invitation(state: &AppState) -> Result<InvitationRow, AppError> {
@@ -45,14 +26,14 @@ mod session {
         let value = jar
             .get(attempts::session_cookie_name(state))
             .map(|c| c.value().to_string());
-        attempts::session(state, value.as_deref(), &client().await).await
+        attempts::session(state, value.as_deref(), &current_client_info()).await
     }
 }
 
 /// The landing page of a link: who is invited to what. Changes nothing.
 #[server(endpoint = "candidate/intro")]
 pub async fn candidate_intro(token: String) -> Result<Intro, AppError> {
-    use crate::server::{attempts, respond};
+    use crate::server::{attempts, http::respond};
     respond::reply(async { attempts::intro(&respond::state()?, &token).await }.await)
 }
 
@@ -62,7 +43,7 @@ pub async fn candidate_intro(token: String) -> Result<Intro, AppError> {
 pub async fn current_attempt(
     #[server(default)] showing: Option<u32>,
 ) -> Result<AttemptView, AppError> {
-    use crate::server::{attempts, respond};
+    use crate::server::{attempts, http::respond};
     respond::reply(
         async {
             let state = respond::state()?;
@@ -80,7 +61,7 @@ pub async fn current_attempt(
 /// Set or clear the review flag on the question at `position`.
 #[server(endpoint = "candidate/flag", input = Json)]
 pub async fn flag_question(position: u32, flagged: bool) -> Result<(), AppError> {
-    use crate::server::{attempts, respond};
+    use crate::server::{attempts, http::respond};
     respond::reply(
         async {
             let state = respond::state()?;
@@ -95,7 +76,7 @@ pub async fn flag_question(position: u32, flagged: bool) -> Result<(), AppError>
 /// options as shown. An empty list clears the answer.
 #[server(endpoint = "candidate/answer", input = Json)]
 pub async fn save_answer(position: u32, selected: Vec<u32>) -> Result<SaveReceipt, AppError> {
-    use crate::server::{attempts, respond};
+    use crate::server::{attempts, http::respond};
     respond::reply(
         async {
             let state = respond::state()?;
@@ -110,7 +91,7 @@ pub async fn save_answer(position: u32, selected: Vec<u32>) -> Result<SaveReceip
 /// showing is recorded, so time per question is known).
 #[server(endpoint = "candidate/shown", input = Json)]
 pub async fn question_shown(position: u32) -> Result<(), AppError> {
-    use crate::server::{attempts, respond};
+    use crate::server::{attempts, http::respond};
     respond::reply(
         async {
             let state = respond::state()?;
@@ -126,7 +107,7 @@ pub async fn question_shown(position: u32) -> Result<(), AppError> {
 /// `duration_ms`), `paste`.
 #[server(endpoint = "candidate/event", input = Json)]
 pub async fn report_event(kind: String, duration_ms: Option<u32>) -> Result<(), AppError> {
-    use crate::server::{attempts, respond};
+    use crate::server::{attempts, http::respond};
     respond::reply(
         async {
             let state = respond::state()?;
@@ -142,7 +123,7 @@ pub async fn report_event(kind: String, duration_ms: Option<u32>) -> Result<(), 
 /// included). Submitting twice answers the same.
 #[server(endpoint = "candidate/submit", input = Json)]
 pub async fn submit_attempt(pending: Vec<PendingAnswer>) -> Result<Finished, AppError> {
-    use crate::server::{attempts, respond};
+    use crate::server::{attempts, http::respond};
     respond::reply(
         async {
             let state = respond::state()?;
@@ -156,7 +137,7 @@ pub async fn submit_attempt(pending: Vec<PendingAnswer>) -> Result<Finished, App
 /// The state of a finished attempt, for the thank-you page.
 #[server(endpoint = "candidate/finished", input = Json)]
 pub async fn attempt_finished() -> Result<Finished, AppError> {
-    use crate::server::{attempts, respond};
+    use crate::server::{attempts, http::respond};
     respond::reply(
         async {
             let state = respond::state()?;

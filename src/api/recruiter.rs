@@ -27,14 +27,28 @@ mod session {
         recruiting::current(state, &jar().await?).await
     }
 
-    /// The signed-in recruiter, who may use the console: one still holding
-    /// a generated one-time password must choose a new one first.
-    pub async fn recruiter(state: &AppState) -> Result<RecruiterRow, AppError> {
-        let r = account(state).await?;
-        if r.must_change_password {
-            return Err(AppError::PasswordChangeRequired);
-        }
-        Ok(r)
+    /// The signed-in recruiter, who may use the console (see
+    /// [`recruiting::console_user`]).
+    pub async fn recruiter(state: &AppState) -> Result<recruiting::Recruiter, AppError> {
+        recruiting::console_user(account(state).await?)
+    }
+
+    /// The one way into a console use case: the request's state and its
+    /// signed-in recruiter, handed to `use_case`, whose error sets the
+    /// response's status.
+    pub async fn console<T, F, Fut>(use_case: F) -> Result<T, AppError>
+    where
+        F: FnOnce(AppState, recruiting::Recruiter) -> Fut,
+        Fut: std::future::Future<Output = Result<T, AppError>>,
+    {
+        crate::server::http::respond::reply(
+            async {
+                let state = crate::server::http::respond::state()?;
+                let r = recruiter(&state).await?;
+                use_case(state, r).await
+            }
+            .await,
+        )
     }
 
     pub fn set_cookie(cookie: Cookie<'static>) -> Result<(), AppError> {
@@ -51,12 +65,24 @@ mod session {
 /// to the console (this also works as a plain form post before hydration).
 #[server(endpoint = "recruiter/login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
-    use crate::server::{recruiting, respond};
+    use crate::server::{http::respond, recruiting};
     respond::reply(
         async {
             let state = respond::state()?;
-            let signed_in = recruiting::login(&state, &email, &password).await?;
+            let jar = session::jar().await?;
+            let browser = jar
+                .get(recruiting::known_browser_cookie_name(&state))
+                .map(|c| c.value().to_string());
+            let signed_in = recruiting::login(
+                &state,
+                &email,
+                &password,
+                browser.as_deref(),
+                respond::client_addr(),
+            )
+            .await?;
             session::set_cookie(signed_in.cookie)?;
+            session::set_cookie(signed_in.known_browser)?;
             leptos_axum::redirect(if signed_in.must_change_password {
                 "/recruiter/password"
             } else {
@@ -70,11 +96,12 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
 
 #[server(endpoint = "recruiter/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::{recruiting, respond};
+    use crate::server::{http::respond, recruiting};
     respond::reply(
         async {
             let state = respond::state()?;
-            let cookie = recruiting::logout(&state, &session::jar().await?).await?;
+            let cookie =
+                recruiting::logout(&state, &session::jar().await?, respond::client_addr()).await?;
             session::set_cookie(cookie)?;
             leptos_axum::redirect("/recruiter/login");
             Ok(())
@@ -86,7 +113,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in recruiter, or `None`.
 #[server(endpoint = "recruiter/whoami")]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
-    use crate::server::{recruiting, respond};
+    use crate::server::{http::respond, recruiting};
     respond::reply(
         async {
             let state = respond::state()?;
@@ -109,7 +136,7 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{recruiting, respond};
+    use crate::server::{http::respond, recruiting};
     respond::reply(
         async {
             let state = respond::state()?;
@@ -120,6 +147,7 @@ pub async fn change_password(
                 &current_password,
                 &new_password,
                 &confirm_password,
+                respond::client_addr(),
             )
             .await?;
             session::set_cookie(cookie)?;
@@ -132,28 +160,14 @@ pub async fn change_password(
 
 #[server(endpoint = "recruiter/quizzes")]
 pub async fn quizzes() -> Result<Vec<QuizSummary>, AppError> {
-    use crate::server::{recruiting, respond};
-    respond::reply(
-        async {
-            let state = respond::state()?;
-            session::recruiter(&state).await?;
-            Ok(recruiting::quizzes(&state))
-        }
-        .await,
-    )
+    use crate::server::recruiting;
+    session::console(|state, r| async move { Ok(recruiting::quizzes(&state, &r)) }).await
 }
 
 #[server(endpoint = "recruiter/attempts")]
 pub async fn attempts() -> Result<Vec<AttemptRow>, AppError> {
-    use crate::server::{recruiting, respond};
-    respond::reply(
-        async {
-            let state = respond::state()?;
-            session::recruiter(&state).await?;
-            recruiting::overview(&state).await
-        }
-        .await,
-    )
+    use crate::server::recruiting;
+    session::console(|state, r| async move { recruiting::overview(&state, &r).await }).await
 }
 
 /// Invite a candidate. `extra_time_percent` (empty for none) grants extra
@@ -165,75 +179,52 @@ pub async fn invite(
     candidate_email: String,
     #[server(default)] extra_time_percent: String,
 ) -> Result<Invitation, AppError> {
-    use crate::server::{recruiting, respond};
-    respond::reply(
-        async {
-            let state = respond::state()?;
-            let r = session::recruiter(&state).await?;
-            let extra = match extra_time_percent.trim() {
-                "" => 0,
-                t => t.parse::<u32>().map_err(|_| {
-                    AppError::BadRequest(
-                        "Extra time is a whole number of percent, 0 to 200.".into(),
-                    )
-                })?,
-            };
-            recruiting::invite(
-                &state,
-                Some(&r.id),
-                &quiz_id,
-                &candidate_name,
-                Some(&candidate_email),
-                extra,
-            )
-            .await
-        }
-        .await,
-    )
+    use crate::server::recruiting;
+    session::console(|state, r| async move {
+        let extra = match extra_time_percent.trim() {
+            "" => 0,
+            t => t.parse::<u32>().map_err(|_| {
+                AppError::BadRequest("Extra time is a whole number of percent, 0 to 200.".into())
+            })?,
+        };
+        recruiting::invite(
+            &state,
+            recruiting::Actor::Recruiter(&r),
+            &quiz_id,
+            &candidate_name,
+            Some(&candidate_email),
+            extra,
+        )
+        .await
+    })
+    .await
 }
 
 /// Revoke an invitation: its link and every candidate session of it stop
 /// working at once.
 #[server(endpoint = "recruiter/revoke")]
 pub async fn revoke(invitation_id: String) -> Result<(), AppError> {
-    use crate::server::{attempts, respond};
-    respond::reply(
-        async {
-            let state = respond::state()?;
-            let r = session::recruiter(&state).await?;
-            if invitation_id.len() > 64 {
-                return Err(AppError::NotFound("There is no such invitation.".into()));
-            }
-            attempts::revoke(&state, &invitation_id, Some(&r.email)).await
+    use crate::server::{attempts, recruiting};
+    session::console(|state, r| async move {
+        if invitation_id.len() > 64 {
+            return Err(AppError::NotFound("There is no such invitation.".into()));
         }
-        .await,
-    )
+        attempts::revoke(&state, &invitation_id, recruiting::Actor::Recruiter(&r)).await
+    })
+    .await
 }
 
 /// The report of one candidate's attempt.
 #[server(endpoint = "recruiter/report")]
 pub async fn fetch_report(invitation_id: String) -> Result<AttemptReport, AppError> {
-    use crate::server::{recruiting, respond};
-    respond::reply(
-        async {
-            let state = respond::state()?;
-            session::recruiter(&state).await?;
-            recruiting::report(&state, &invitation_id).await
-        }
-        .await,
-    )
+    use crate::server::recruiting;
+    session::console(|state, r| async move { recruiting::report(&state, &r, &invitation_id).await })
+        .await
 }
 
 /// Item analysis for authors.
 #[server(endpoint = "recruiter/items")]
 pub async fn fetch_item_analysis() -> Result<ItemAnalysis, AppError> {
-    use crate::server::{recruiting, respond};
-    respond::reply(
-        async {
-            let state = respond::state()?;
-            session::recruiter(&state).await?;
-            recruiting::item_analysis(&state).await
-        }
-        .await,
-    )
+    use crate::server::recruiting;
+    session::console(|state, r| async move { recruiting::item_analysis(&state, &r).await }).await
 }

@@ -32,8 +32,15 @@ fn internal(context: &str) -> impl FnOnce(super::db::DbError) -> AppError + '_ {
 pub async fn invitation(state: &AppState, token: &str) -> Result<InvitationRow, AppError> {
     let claims = state
         .keys
-        .verify(token)
-        .map_err(|_| AppError::InvalidLink)?;
+        .verify(token, state.clock.now_ms())
+        .map_err(|_| {
+            super::audit::event(
+                super::audit::Event::TokenRejected,
+                super::http::respond::client_addr(),
+                &[("length", &token.len().to_string())],
+            );
+            AppError::InvalidLink
+        })?;
     let inv = state
         .db
         .invitation(&claims.jti)
@@ -502,7 +509,14 @@ async fn save_one(
         .map_err(internal("saving an answer"))?;
     match outcome {
         SaveOutcome::Saved => Ok(indexes),
-        SaveOutcome::Closed => Err(AppError::TimeUp),
+        SaveOutcome::Closed => {
+            super::audit::event(
+                super::audit::Event::LateSubmission,
+                super::http::respond::client_addr(),
+                &[("attempt", &attempt.id), ("what", "answer")],
+            );
+            Err(AppError::TimeUp)
+        }
     }
 }
 
@@ -541,7 +555,20 @@ pub async fn submit(
         } else {
             AttemptStatus::Submitted
         };
+        if late {
+            super::audit::event(
+                super::audit::Event::LateSubmission,
+                super::http::respond::client_addr(),
+                &[("attempt", &attempt.id), ("what", "submit")],
+            );
+        }
         finalize(state, &attempt, status).await?;
+    } else {
+        super::audit::event(
+            super::audit::Event::ReplayedSubmission,
+            super::http::respond::client_addr(),
+            &[("attempt", &attempt.id), ("status", &attempt.status)],
+        );
     }
     finished(state, inv).await
 }
@@ -570,12 +597,26 @@ pub async fn finalize(
     attempt: &AttemptRow,
     status: AttemptStatus,
 ) -> Result<(), AppError> {
-    let items = state
+    // The questions first (they never change), so the lock below is held
+    // for as short a time as possible and needs no other connection.
+    let drawn = state
         .db
         .items(&attempt.id)
         .await
         .map_err(internal("loading items"))?;
-    let questions = questions(state, &attempt.id, &items).await?;
+    let questions = questions(state, &attempt.id, &drawn).await?;
+    // The attempt stays locked from here to `finish`: an answer acknowledged
+    // before is in the score, one sent after is refused (the attempt is
+    // closed). Another request that got here first leaves nothing to do.
+    let Some(mut locked) = state
+        .db
+        .begin_finalize(&attempt.id)
+        .await
+        .map_err(internal("locking an attempt to finalize"))?
+    else {
+        return Ok(());
+    };
+    let items = locked.items().await.map_err(internal("loading items"))?;
     let attempt_scoring: AttemptScoring = serde_json::from_str(&attempt.policy)
         .map_err(|e| AppError::internal("decoding a scoring policy", e))?;
     let (model, item_models) = match (attempt_scoring.model, attempt_scoring.items) {
@@ -613,10 +654,8 @@ pub async fn finalize(
         AttemptStatus::TimedOut => attempt.deadline_at,
         _ => now,
     };
-    state
-        .db
-        .finalize_attempt(
-            &attempt.id,
+    locked
+        .finish(
             status.as_str(),
             finished_at,
             report.total.points,
@@ -666,24 +705,44 @@ fn legacy_model(
 /// Finalize every attempt whose time is over. Safe to run on several
 /// servers at once: finalizing is conditional on the attempt being open.
 pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
+    Ok(sweep_report(state).await?.finalized)
+}
+
+/// What one sweep did: attempts finalized, and attempts that failed (each
+/// logged, and tried again at the next sweep; one never stops the others).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub finalized: usize,
+    pub failed: usize,
+}
+
+/// Finalize the overdue attempts, oldest first, at most 500 a sweep.
+pub async fn sweep_report(state: &AppState) -> Result<SweepReport, AppError> {
     let ids = state
         .db
-        .overdue_attempts(state.clock.now_ms(), GRACE_MS, 100)
+        .overdue_attempts(state.clock.now_ms(), GRACE_MS, 500)
         .await
         .map_err(internal("listing overdue attempts"))?;
-    let mut done = 0;
+    let mut report = SweepReport::default();
     for id in ids {
-        if let Some(a) = state
-            .db
-            .attempt(&id)
-            .await
-            .map_err(internal("loading an attempt"))?
-        {
-            finalize(state, &a, AttemptStatus::TimedOut).await?;
-            done += 1;
+        let outcome = match state.db.attempt(&id).await {
+            Ok(Some(a)) => finalize(state, &a, AttemptStatus::TimedOut)
+                .await
+                .map(|()| true),
+            Ok(None) => Ok(false),
+            Err(e) => Err(AppError::internal("loading an overdue attempt", e)),
+        };
+        match outcome {
+            Ok(true) => report.finalized += 1,
+            Ok(false) => {}
+            Err(_) => {
+                // The cause is logged where it happened.
+                tracing::error!(attempt = %id, "an overdue attempt could not be finalized; it is tried again at the next sweep");
+                report.failed += 1;
+            }
         }
     }
-    Ok(done)
+    Ok(report)
 }
 
 // ---- the candidate's session ----------------------------------------------
@@ -905,7 +964,7 @@ pub async fn report(
 pub async fn revoke(
     state: &AppState,
     invitation_id: &str,
-    by: Option<&str>,
+    by: super::recruiting::Actor<'_>,
 ) -> Result<(), AppError> {
     let done = state
         .db
@@ -927,9 +986,16 @@ pub async fn revoke(
         state,
         invitation_id,
         "revoked",
-        serde_json::json!({ "by": by.unwrap_or("the command line") }),
+        serde_json::json!({ "by": by.label() }),
     )
     .await;
-    tracing::info!(invitation = %invitation_id, "invitation revoked");
+    super::audit::event(
+        super::audit::Event::Revoked,
+        super::http::respond::client_addr(),
+        &[
+            ("invitation", invitation_id),
+            ("by", by.recruiter_id().unwrap_or("operator")),
+        ],
+    );
     Ok(())
 }

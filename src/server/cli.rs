@@ -3,8 +3,8 @@
 use super::bank;
 use super::clock::Clock;
 use super::config::{redact_url, Config};
+use super::http::startup::{self, Application, StartupError};
 use super::recruiting;
-use super::startup::{self, Application, StartupError};
 use super::state::AppState;
 use clap::{Args, Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
@@ -232,6 +232,9 @@ fn config(global: &Global, addr: SocketAddr) -> Config {
         admin_password: env_opt("RUNG_ADMIN_PASSWORD"),
         invitation_days: 14,
         demo_invitation: true,
+        trusted_proxies: env_opt("RUNG_TRUSTED_PROXIES").unwrap_or_default(),
+        header_timeout: crate::server::config::HEADER_TIMEOUT,
+        request_timeout: crate::server::config::REQUEST_TIMEOUT,
     }
 }
 
@@ -304,7 +307,15 @@ pub async fn main() -> ExitCode {
                 eprintln!("error: --quiz and --name are required");
                 return ExitCode::from(2);
             };
-            match recruiting::invite(&state, None, &quiz, &name, email.as_deref(), extra_time).await
+            match recruiting::invite(
+                &state,
+                recruiting::Actor::Operator,
+                &quiz,
+                &name,
+                email.as_deref(),
+                extra_time,
+            )
+            .await
             {
                 Ok(inv) => {
                     println!(
@@ -374,7 +385,7 @@ async fn revoke(state: &AppState, invitation: &str) -> ExitCode {
     let id = if given.contains('.') {
         // By the token's id: a link already revoked can be named again.
         let token = given.rsplit('/').next().unwrap_or(given);
-        match state.keys.verify(token) {
+        match state.keys.verify(token, state.clock.now_ms()) {
             Ok(claims) => claims.jti,
             Err(_) => {
                 eprintln!("error: that is not one of this server's candidate links");
@@ -384,7 +395,9 @@ async fn revoke(state: &AppState, invitation: &str) -> ExitCode {
     } else {
         given.to_string()
     };
-    match crate::server::attempts::revoke(state, &id, None).await {
+    match crate::server::attempts::revoke(state, &id, crate::server::recruiting::Actor::Operator)
+        .await
+    {
         Ok(()) => {
             println!("Revoked invitation {id}: its link and sessions no longer work.");
             ExitCode::SUCCESS
@@ -727,14 +740,25 @@ async fn serve(global: &Global, addr: Option<SocketAddr>) -> ExitCode {
             "First start: created the admin account {}",
             first.admin_email
         );
+        // Secrets go only to a person at a terminal, never to a log file
+        // that stdout may be redirected to.
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
         if let Some(p) = &first.generated_password {
-            println!("  one-time password: {p}");
-            println!(
-                "  (shown only now; set RUNG_ADMIN_PASSWORD before the first start to choose it)"
-            );
+            if terminal {
+                println!("  one-time password: {p}");
+                println!(
+                    "  (shown only now; set RUNG_ADMIN_PASSWORD before the first start to choose it)"
+                );
+            } else {
+                println!(
+                    "  its one-time password is not shown here (this output is not a terminal): run \
+                     `rung recruiter reset-password --email {}` in a terminal to get one",
+                    first.admin_email
+                );
+            }
         }
         println!("  sign in at {public}/recruiter/login");
-        if let Some(link) = &first.demo_link {
+        if let Some(link) = first.demo_link.as_ref().filter(|_| terminal) {
             println!(
                 "Demo invitation (take the quiz as a candidate, then see the score as the admin):"
             );

@@ -4,6 +4,11 @@
 
 use std::path::PathBuf;
 
+/// The default time a client has to send a request's headers.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The default time a whole request may take.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[derive(Clone)]
 pub struct Config {
     /// `sqlite://rung.db` (default) or `postgres://...`.
@@ -22,6 +27,13 @@ pub struct Config {
     pub invitation_days: i64,
     /// Create and print a demo invitation on first start.
     pub demo_invitation: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (`RUNG_TRUSTED_PROXIES`,
+    /// comma-separated addresses and networks); empty: none.
+    pub trusted_proxies: String,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: std::time::Duration,
+    /// How long a whole request may take, body included.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -43,9 +55,12 @@ impl Config {
             public_url: "http://127.0.0.1".into(),
             jwt_secret: None,
             admin_email: "admin@rung.local".into(),
-            admin_password: Some("test-admin-password".into()),
+            admin_password: Some("tidal ochre lantern quiver".into()),
             invitation_days: 14,
             demo_invitation: false,
+            trusted_proxies: String::new(),
+            header_timeout: HEADER_TIMEOUT,
+            request_timeout: REQUEST_TIMEOUT,
         }
     }
 }
@@ -59,6 +74,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
             .field("admin_email", &self.admin_email)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field(
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "<set>"),

@@ -390,7 +390,7 @@ impl Db {
         now: i64,
         expires_at: i64,
     ) -> DbResult<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, recruiter_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        sqlx::query("INSERT INTO sessions (token_hash, recruiter_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)")
             .bind(token_hash)
             .bind(recruiter_id)
             .bind(now)
@@ -400,12 +400,25 @@ impl Db {
         Ok(())
     }
 
-    /// The recruiter of a live session.
+    /// The recruiter of a live session: younger than its absolute expiry
+    /// and used within `idle_ms`. The use is recorded.
     pub async fn session_recruiter(
         &self,
         token_hash: &str,
         now: i64,
+        idle_ms: i64,
     ) -> DbResult<Option<RecruiterRow>> {
+        let touched = sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND expires_at > $1 AND last_seen_at > $3",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(now - idle_ms)
+        .execute(&self.pool)
+        .await?;
+        if touched.rows_affected() == 0 {
+            return Ok(None);
+        }
         let row = sqlx::query(
             "SELECT r.id, r.email, r.name, r.password_hash, r.is_admin, r.must_change_password FROM sessions s \
              JOIN recruiters r ON r.id = s.recruiter_id WHERE s.token_hash = $1 AND s.expires_at > $2",
@@ -911,28 +924,32 @@ impl Db {
     }
 
     pub async fn items(&self, attempt_id: &str) -> DbResult<Vec<ItemRow>> {
-        let rows = sqlx::query(
-            "SELECT position, question_hash, option_order, scored, selected, answered_at, first_shown_at, flagged FROM attempt_items \
-             WHERE attempt_id = $1 ORDER BY position",
+        let rows = sqlx::query(ITEMS_SQL)
+            .bind(attempt_id)
+            .fetch_all(&self.pool)
+            .await?;
+        items_from(&rows)
+    }
+
+    /// Begin finalizing an open attempt: its row is locked until
+    /// [`Finalizing::finish`], so no answer can be saved meanwhile (a save
+    /// waits, then finds the attempt closed). `None` if it is already final.
+    pub async fn begin_finalize(&self, attempt_id: &str) -> DbResult<Option<Finalizing>> {
+        let mut tx = self.pool.begin().await?;
+        let locked = sqlx::query(
+            "UPDATE attempts SET status = status WHERE id = $1 AND status = 'in_progress'",
         )
         .bind(attempt_id)
-        .fetch_all(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ItemRow {
-                    position: r.try_get(0)?,
-                    question_hash: r.try_get(1)?,
-                    option_order: r.try_get(2)?,
-                    scored: r.try_get::<i64, _>(3)? != 0,
-                    selected: r.try_get(4)?,
-                    answered_at: r.try_get(5)?,
-                    first_shown_at: r.try_get(6)?,
-                    flagged: r.try_get::<i64, _>(7)? != 0,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(DbError::from)
+        if locked.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        Ok(Some(Finalizing {
+            tx,
+            attempt_id: attempt_id.to_string(),
+        }))
     }
 
     /// Save one answer (`None` clears it), only while the attempt is open and `now` is within
@@ -946,49 +963,37 @@ impl Db {
         now: i64,
         grace_ms: i64,
     ) -> DbResult<SaveOutcome> {
+        // Lock the attempt's row first (as finalizing does), so a save and
+        // a finalization never interleave: the answer is either in before
+        // the score is computed, or refused.
+        let mut tx = self.pool.begin().await?;
+        let open = sqlx::query(
+            "UPDATE attempts SET status = status WHERE id = $1 AND status = 'in_progress' AND $2 <= deadline_at + $3",
+        )
+        .bind(attempt_id)
+        .bind(now)
+        .bind(grace_ms)
+        .execute(&mut *tx)
+        .await?;
+        if open.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(SaveOutcome::Closed);
+        }
         let r = sqlx::query(
-            "UPDATE attempt_items SET selected = $1, answered_at = $2 \
-             WHERE attempt_id = $3 AND position = $4 AND EXISTS ( \
-               SELECT 1 FROM attempts a WHERE a.id = $3 AND a.status = 'in_progress' AND $2 <= a.deadline_at + $5)",
+            "UPDATE attempt_items SET selected = $1, answered_at = $2 WHERE attempt_id = $3 AND position = $4",
         )
         .bind(selected)
         .bind(now)
         .bind(attempt_id)
         .bind(position)
-        .bind(grace_ms)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(if r.rows_affected() == 1 {
-            SaveOutcome::Saved
-        } else {
-            SaveOutcome::Closed
-        })
-    }
-
-    /// Mark an open attempt final with its score. Returns false if it was
-    /// already final (another request or server got there first).
-    pub async fn finalize_attempt(
-        &self,
-        attempt_id: &str,
-        status: &str,
-        finished_at: i64,
-        points: f64,
-        max_points: f64,
-        result: &str,
-    ) -> DbResult<bool> {
-        let r = sqlx::query(
-            "UPDATE attempts SET status = $1, finished_at = $2, points = $3, max_points = $4, result = $5 \
-             WHERE id = $6 AND status = 'in_progress'",
-        )
-        .bind(status)
-        .bind(finished_at)
-        .bind(points)
-        .bind(max_points)
-        .bind(result)
-        .bind(attempt_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        if r.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(SaveOutcome::Closed);
+        }
+        tx.commit().await?;
+        Ok(SaveOutcome::Saved)
     }
 
     /// Open attempts whose deadline (plus grace) has passed.
@@ -1036,5 +1041,69 @@ impl Db {
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(DbError::from)
+    }
+}
+
+const ITEMS_SQL: &str = "SELECT position, question_hash, option_order, scored, selected, answered_at, first_shown_at, flagged FROM attempt_items \
+     WHERE attempt_id = $1 ORDER BY position";
+
+fn items_from(rows: &[AnyRow]) -> DbResult<Vec<ItemRow>> {
+    rows.iter()
+        .map(|r| {
+            Ok(ItemRow {
+                position: r.try_get(0)?,
+                question_hash: r.try_get(1)?,
+                option_order: r.try_get(2)?,
+                scored: r.try_get::<i64, _>(3)? != 0,
+                selected: r.try_get(4)?,
+                answered_at: r.try_get(5)?,
+                first_shown_at: r.try_get(6)?,
+                flagged: r.try_get::<i64, _>(7)? != 0,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}
+
+/// An attempt being finalized, its row locked (see [`Db::begin_finalize`]).
+/// Dropped without [`Finalizing::finish`], nothing changes.
+pub struct Finalizing {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    attempt_id: String,
+}
+
+impl Finalizing {
+    /// The attempt's items, every acknowledged answer included.
+    pub async fn items(&mut self) -> DbResult<Vec<ItemRow>> {
+        let rows = sqlx::query(ITEMS_SQL)
+            .bind(&self.attempt_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        items_from(&rows)
+    }
+
+    /// Mark the attempt final with its score, and release it.
+    pub async fn finish(
+        mut self,
+        status: &str,
+        finished_at: i64,
+        points: f64,
+        max_points: f64,
+        result: &str,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE attempts SET status = $1, finished_at = $2, points = $3, max_points = $4, result = $5 \
+             WHERE id = $6 AND status = 'in_progress'",
+        )
+        .bind(status)
+        .bind(finished_at)
+        .bind(points)
+        .bind(max_points)
+        .bind(result)
+        .bind(&self.attempt_id)
+        .execute(&mut *self.tx)
+        .await?;
+        self.tx.commit().await?;
+        Ok(())
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod attempts;
+pub mod audit;
 pub mod auth;
 pub mod bank;
 pub mod cli;
@@ -11,11 +12,9 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod form;
+pub mod http;
 pub mod import;
-pub mod limiter;
 pub mod recruiting;
 pub mod render;
-pub mod respond;
 pub mod scoring;
-pub mod startup;
 pub mod state;

@@ -1,5 +1,6 @@
 //! The recruiter's side: accounts, sessions, invitations and the overview.
 
+use super::audit;
 use super::auth::{self, sha256_hex};
 use super::bank::markdown;
 use super::db::{InvitationRow, RecruiterRow};
@@ -15,7 +16,13 @@ use crate::error::AppError;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 pub const SESSION_COOKIE: &str = "rung_session";
+pub const SECURE_SESSION_COOKIE: &str = "__Host-rung_session";
+/// A console session ends 12 hours after sign-in, or after 30 minutes
+/// without a request, whichever comes first.
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
+pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
+/// How long a browser stays known to an account after its last sign-in.
+pub const KNOWN_BROWSER_MS: i64 = 180 * 24 * 60 * 60 * 1000;
 const MAX_NAME: usize = 200;
 /// The most extra time an accommodation may grant (triple time).
 pub const MAX_EXTRA_TIME_PERCENT: u32 = 200;
@@ -25,9 +32,67 @@ pub const MAX_EXTRA_TIME_PERCENT: u32 = 200;
 pub const MIN_PASSWORD_CHARS: usize = 15;
 const MAX_PASSWORD_BYTES: usize = 1024;
 
+/// A recruiter signed in to the console with a password of their own. Only
+/// [`console_user`] makes one, and every console use case takes one: an
+/// endpoint that skips the sign-in check does not compile.
+#[derive(Debug, Clone)]
+pub struct Recruiter {
+    row: RecruiterRow,
+}
+
+impl Recruiter {
+    pub fn id(&self) -> &str {
+        &self.row.id
+    }
+
+    pub fn email(&self) -> &str {
+        &self.row.email
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.row.is_admin
+    }
+}
+
+/// The signed-in account as a console user: one still holding a generated
+/// one-time password must choose a new one first.
+pub fn console_user(account: RecruiterRow) -> Result<Recruiter, AppError> {
+    if account.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok(Recruiter { row: account })
+}
+
+/// Who acts: a signed-in recruiter, or the operator at the server's own
+/// terminal (the `rung` command line, which has the database anyway).
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    Recruiter(&'a Recruiter),
+    Operator,
+}
+
+impl Actor<'_> {
+    /// The recruiter's id, for records (`None` for the operator).
+    pub fn recruiter_id(&self) -> Option<&str> {
+        match self {
+            Actor::Recruiter(r) => Some(r.id()),
+            Actor::Operator => None,
+        }
+    }
+
+    /// How records name the actor.
+    pub fn label(&self) -> &str {
+        match self {
+            Actor::Recruiter(r) => r.email(),
+            Actor::Operator => "the command line",
+        }
+    }
+}
+
 /// A successful sign-in: the cookie to set and where the browser goes next.
 pub struct SignedIn {
     pub cookie: Cookie<'static>,
+    pub known_browser: Cookie<'static>,
     pub must_change_password: bool,
 }
 
@@ -49,34 +114,133 @@ pub async fn hash(password: String) -> Result<String, AppError> {
         .map_err(|e| AppError::internal("hashing a password", e))
 }
 
-/// Sign in: returns the session cookie to set. The same error answers a
-/// wrong password and an unknown email, after the same work.
-pub async fn login(state: &AppState, email: &str, password: &str) -> Result<SignedIn, AppError> {
-    let email = email.trim().to_lowercase();
-    let now = state.clock.now_ms();
-    if !state.login_limiter.allow(&email, now) {
-        return Err(AppError::RateLimited);
-    }
-    if email.len() > 320 || password.len() > 1024 {
+/// Sign in: returns the cookies to set. The same error answers a wrong
+/// password and an unknown email, after the same work; failures are counted
+/// per account, or per known browser when `browser` is this account's
+/// known-browser cookie (see `http::limits`).
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    browser: Option<&str>,
+    client: Option<std::net::IpAddr>,
+) -> Result<SignedIn, AppError> {
+    // Lengths first: nothing of an oversized input is stored or hashed.
+    if email.len() > 320 || password.len() > MAX_PASSWORD_BYTES {
         return Err(AppError::BadCredentials);
     }
+    let email = email.trim().to_lowercase();
+    let now = state.clock.now_ms();
     let account = state
         .db
         .recruiter_by_email(&email)
         .await
         .map_err(internal("looking up a recruiter"))?;
+    let known_browser = browser.filter(|b| {
+        state
+            .keys
+            .device_owner(b, now, KNOWN_BROWSER_MS)
+            .is_some_and(|owner| account.as_ref().is_some_and(|a| a.id == owner))
+    });
+    let (budget, key) = match known_browser {
+        Some(b) => (&state.limits.sign_in_by_browser, b),
+        None => (&state.limits.sign_in_by_account, email.as_str()),
+    };
+    let account_id = account
+        .as_ref()
+        .map_or("unknown", |a| a.id.as_str())
+        .to_string();
+    if budget.check(key, now).is_err() {
+        audit::event(
+            audit::Event::RateLimited,
+            client,
+            &[
+                (
+                    "limit",
+                    if known_browser.is_some() {
+                        "sign_in_browser"
+                    } else {
+                        "sign_in_account"
+                    },
+                ),
+                ("account", &account_id),
+            ],
+        );
+        return Err(AppError::RateLimited);
+    }
     let stored = account.as_ref().map_or_else(
         || auth::dummy_hash().to_string(),
         |a| a.password_hash.clone(),
     );
-    let ok = verify(password.to_string(), stored).await?;
+    let ok = {
+        let _permit = state.limits.hash_permit().await?;
+        verify(password.to_string(), stored).await?
+    };
     let Some(account) = account.filter(|_| ok) else {
+        let _ = budget.hit(key, now);
+        audit::event(
+            audit::Event::SignInFailed,
+            client,
+            &[
+                ("account", &account_id),
+                ("known_browser", bool_str(known_browser.is_some())),
+            ],
+        );
         return Err(AppError::BadCredentials);
     };
+    audit::event(
+        audit::Event::SignInSucceeded,
+        client,
+        &[
+            ("account", &account.id),
+            ("known_browser", bool_str(known_browser.is_some())),
+        ],
+    );
     Ok(SignedIn {
         cookie: open_session(state, &account.id).await?,
+        known_browser: known_browser_cookie(state, &account.id),
         must_change_password: account.must_change_password,
     })
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// The known-browser cookie for `recruiter_id`: long-lived, HttpOnly,
+/// SameSite=Strict, `__Host-` over HTTPS. It proves only that this browser
+/// signed in to this account before; it opens nothing by itself.
+pub fn known_browser_cookie(state: &AppState, recruiter_id: &str) -> Cookie<'static> {
+    let value = state.keys.device_cookie(recruiter_id, state.clock.now_ms());
+    Cookie::build((known_browser_cookie_name(state), value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies())
+        .path("/")
+        .max_age(cookie::time::Duration::milliseconds(KNOWN_BROWSER_MS))
+        .build()
+}
+
+pub fn known_browser_cookie_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies() {
+        "__Host-rung_browser"
+    } else {
+        "rung_browser"
+    }
+}
+
+/// The session cookie's name: `__Host-` prefixed over HTTPS, so a sibling
+/// subdomain cannot plant one.
+pub fn session_cookie_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies() {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
 }
 
 async fn open_session(state: &AppState, recruiter_id: &str) -> Result<Cookie<'static>, AppError> {
@@ -115,6 +279,41 @@ pub fn check_new_password(
     if new.trim().eq_ignore_ascii_case(email.trim()) {
         return bad("The new password must not be your email address.");
     }
+    password_policy(new, &[email]).map_err(AppError::BadRequest)
+}
+
+/// The rules every chosen password meets, the admin's from
+/// `RUNG_ADMIN_PASSWORD` included: 15 to 1024 bytes' worth of characters,
+/// no composition rules, and not guessable: not a common password (the
+/// 30,000 of zxcvbn's list and its dictionaries), a keyboard walk, a
+/// repeat or a sequence, alone or in a thin disguise, nor made of the
+/// account's own email or the product's name. zxcvbn must estimate at least
+/// 10^8 guesses (its score 3), NIST SP 800-63B's "blocklist" taken broadly.
+pub fn password_policy(password: &str, context: &[&str]) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "The password needs at least {MIN_PASSWORD_CHARS} characters."
+        ));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err("The password is too long (at most 1024 bytes).".into());
+    }
+    let mut inputs: Vec<&str> = vec!["rung", "recruiter", "admin", "quiz"];
+    for c in context {
+        inputs.push(c);
+        inputs.extend(c.split(['@', '.', '-', '_', '+']).filter(|p| p.len() >= 3));
+    }
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if (estimate.score() as u8) < 3 {
+        let hint = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        return Err(format!(
+            "This password is too easy to guess{hint}. A few unrelated words make a strong one."
+        ));
+    }
     Ok(())
 }
 
@@ -127,29 +326,52 @@ pub async fn change_password(
     current: &str,
     new: &str,
     confirm: &str,
+    client: Option<std::net::IpAddr>,
 ) -> Result<Cookie<'static>, AppError> {
-    if !state
-        .login_limiter
-        .allow(&account.email, state.clock.now_ms())
-    {
+    let now = state.clock.now_ms();
+    // Counted apart from sign-ins: failures against the account's email
+    // from elsewhere do not stop its signed-in owner.
+    let budget = &state.limits.sign_in_by_account;
+    let key = format!("password-change:{}", account.id);
+    if budget.check(&key, now).is_err() {
+        audit::event(
+            audit::Event::RateLimited,
+            client,
+            &[("limit", "password_change"), ("account", &account.id)],
+        );
         return Err(AppError::RateLimited);
     }
-    if current.len() > MAX_PASSWORD_BYTES
-        || !verify(current.to_string(), account.password_hash.clone()).await?
-    {
+    let ok = current.len() <= MAX_PASSWORD_BYTES && {
+        let _permit = state.limits.hash_permit().await?;
+        verify(current.to_string(), account.password_hash.clone()).await?
+    };
+    if !ok {
+        let _ = budget.hit(&key, now);
+        audit::event(
+            audit::Event::PasswordChangeFailed,
+            client,
+            &[
+                ("account", &account.id),
+                ("reason", "current password wrong"),
+            ],
+        );
         return Err(AppError::BadRequest(
             "The current password is not correct.".into(),
         ));
     }
     check_new_password(&account.email, current, new, confirm)?;
     set_password(state, &account.id, new, false).await?;
-    tracing::info!(recruiter = %account.id, "password changed; other sessions ended");
+    audit::event(
+        audit::Event::PasswordChanged,
+        client,
+        &[("account", &account.id), ("sessions", "ended")],
+    );
     open_session(state, &account.id).await
 }
 
 /// The session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS.
 pub fn session_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, value))
+    Cookie::build((session_cookie_name(state), value))
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(state.config.secure_cookies())
@@ -161,7 +383,7 @@ pub fn session_cookie(state: &AppState, value: String, max_age_secs: i64) -> Coo
 /// The signed-in recruiter, or `Unauthorized`.
 pub async fn current(state: &AppState, jar: &CookieJar) -> Result<RecruiterRow, AppError> {
     let token = jar
-        .get(SESSION_COOKIE)
+        .get(session_cookie_name(state))
         .map(|c| c.value().to_string())
         .ok_or(AppError::Unauthorized)?;
     if token.len() > 128 {
@@ -169,14 +391,19 @@ pub async fn current(state: &AppState, jar: &CookieJar) -> Result<RecruiterRow, 
     }
     state
         .db
-        .session_recruiter(&sha256_hex(&token), state.clock.now_ms())
+        .session_recruiter(&sha256_hex(&token), state.clock.now_ms(), SESSION_IDLE_MS)
         .await
         .map_err(internal("loading a session"))?
         .ok_or(AppError::Unauthorized)
 }
 
-pub async fn logout(state: &AppState, jar: &CookieJar) -> Result<Cookie<'static>, AppError> {
-    if let Some(c) = jar.get(SESSION_COOKIE) {
+pub async fn logout(
+    state: &AppState,
+    jar: &CookieJar,
+    client: Option<std::net::IpAddr>,
+) -> Result<Cookie<'static>, AppError> {
+    if let Some(c) = jar.get(session_cookie_name(state)) {
+        audit::event(audit::Event::SignOut, client, &[]);
         state
             .db
             .delete_session(&sha256_hex(c.value()))
@@ -194,7 +421,7 @@ pub fn me(r: &RecruiterRow) -> Me {
     }
 }
 
-pub fn quizzes(state: &AppState) -> Vec<QuizSummary> {
+pub fn quizzes(state: &AppState, _by: &Recruiter) -> Vec<QuizSummary> {
     state
         .bank
         .quizzes
@@ -312,7 +539,7 @@ async fn set_password(
 /// Create an invitation and its signed link.
 pub async fn invite(
     state: &AppState,
-    created_by: Option<&str>,
+    by: Actor<'_>,
     quiz_id: &str,
     name: &str,
     email: Option<&str>,
@@ -353,7 +580,7 @@ pub async fn invite(
     };
     state
         .db
-        .insert_invitation(&inv, created_by)
+        .insert_invitation(&inv, by.recruiter_id())
         .await
         .map_err(internal("creating an invitation"))?;
     let token = state
@@ -368,7 +595,7 @@ pub async fn invite(
 }
 
 /// Invitations and attempts, newest first.
-pub async fn overview(state: &AppState) -> Result<Vec<AttemptRow>, AppError> {
+pub async fn overview(state: &AppState, _by: &Recruiter) -> Result<Vec<AttemptRow>, AppError> {
     let rows = state
         .db
         .overview(500)
@@ -425,7 +652,11 @@ pub async fn overview(state: &AppState) -> Result<Vec<AttemptRow>, AppError> {
 /// The full report of one attempt: verdict, breakdowns, and every question
 /// with the candidate's answer, the key and the explanation. The version of
 /// each question is the one the candidate saw.
-pub async fn report(state: &AppState, invitation_id: &str) -> Result<AttemptReport, AppError> {
+pub async fn report(
+    state: &AppState,
+    _by: &Recruiter,
+    invitation_id: &str,
+) -> Result<AttemptReport, AppError> {
     let not_found = || AppError::NotFound("There is no such candidate.".into());
     if invitation_id.len() > 64 {
         return Err(not_found());
@@ -655,7 +886,7 @@ fn ladder_rows(state: &AppState) -> Vec<crate::domain::report::LadderRow> {
 }
 
 /// Item analysis over the finished attempts, for authors.
-pub async fn item_analysis(state: &AppState) -> Result<ItemAnalysis, AppError> {
+pub async fn item_analysis(state: &AppState, _by: &Recruiter) -> Result<ItemAnalysis, AppError> {
     let (items, quizzes) = super::analysis::item_analysis(state)
         .await
         .map_err(|e| AppError::internal("item analysis", e))?;
@@ -709,7 +940,12 @@ pub async fn first_run(state: &AppState) -> Result<Option<FirstRun>, AppError> {
     }
     let email = state.config.admin_email.trim().to_lowercase();
     let (password, generated) = match &state.config.admin_password {
-        Some(p) => (p.clone(), false),
+        Some(p) => {
+            password_policy(p, &[&email]).map_err(|reason| {
+                AppError::BadRequest(format!("RUNG_ADMIN_PASSWORD is refused: {reason}"))
+            })?;
+            (p.clone(), false)
+        }
         None => (one_time_password(), true),
     };
     let row = RecruiterRow {
@@ -733,7 +969,7 @@ pub async fn first_run(state: &AppState) -> Result<Option<FirstRun>, AppError> {
             Some(
                 invite(
                     state,
-                    Some(&row.id),
+                    Actor::Operator,
                     &quiz.id.clone(),
                     "Demo Candidate",
                     None,
@@ -798,8 +1034,22 @@ mod tests {
         );
         assert_eq!(
             reason(check("fourteen chars", "fourteen chars")),
-            "The new password needs at least 15 characters."
+            "The password needs at least 15 characters."
         );
+        // Long but guessable: a common password repeated, a keyboard walk, a
+        // sequence, the account's own name.
+        for weak in [
+            "passwordpassword",
+            "qwertyuiopasdfgh",
+            "123456789012345",
+            "aaaaaaaaaaaaaaaa",
+            "adaexample12345",
+        ] {
+            assert!(
+                reason(check(weak, weak)).contains("too easy to guess"),
+                "{weak}"
+            );
+        }
         let long = "x".repeat(1025);
         assert!(reason(check(&long, &long)).contains("too long"));
         assert!(reason(check("old-password-123", "old-password-123"))

@@ -7,7 +7,7 @@ use super::bank::Bank;
 use super::clock::Clock;
 use super::config::Config;
 use super::db::Db;
-use super::limiter::Limiter;
+use super::http::limits::Limits;
 use super::render::RenderCache;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -22,7 +22,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub rendered: Arc<RenderCache>,
-    pub login_limiter: Arc<Limiter>,
+    pub limits: Arc<Limits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

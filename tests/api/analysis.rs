@@ -39,7 +39,11 @@ async fn attempt_of(app: &TestApp, token: &str) -> rung::server::db::AttemptRow 
 }
 
 fn invitation_id(app: &TestApp, token: &str) -> String {
-    app.state.keys.verify(token).unwrap().jti
+    app.state
+        .keys
+        .verify(token, app.clock().now_ms())
+        .unwrap()
+        .jti
 }
 
 async fn a_report_needs_a_session_and_hides_answers_until_the_end(app: TestApp) {

@@ -4,14 +4,14 @@
 use reqwest::{Client, Response, StatusCode};
 use rung::server::clock::Clock;
 use rung::server::config::Config;
-use rung::server::startup::Application;
+use rung::server::http::startup::Application;
 use rung::server::state::AppState;
 use serde_json::{json, Value};
 use sqlx::Connection;
 use std::net::SocketAddr;
 
 pub const ADMIN_EMAIL: &str = "admin@rung.local";
-pub const ADMIN_PASSWORD: &str = "test-admin-password";
+pub const ADMIN_PASSWORD: &str = "tidal ochre lantern quiver";
 
 pub enum Db {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
@@ -157,9 +157,16 @@ impl TestApp {
     }
 
     pub async fn invite_to(&self, quiz: &str, name: &str) -> String {
-        let inv = rung::server::recruiting::invite(&self.state, None, quiz, name, None, 0)
-            .await
-            .expect("an invitation");
+        let inv = rung::server::recruiting::invite(
+            &self.state,
+            rung::server::recruiting::Actor::Operator,
+            quiz,
+            name,
+            None,
+            0,
+        )
+        .await
+        .expect("an invitation");
         inv.link.rsplit('/').next().expect("a token").to_string()
     }
 

@@ -7,4 +7,5 @@ mod analysis;
 mod candidate;
 mod pages;
 mod recruiter;
+mod security;
 mod session;

@@ -292,7 +292,7 @@ async fn a_recruiter_invites_and_sees_status_and_score(app: TestApp) {
     let link = inv["link"].as_str().unwrap();
     assert!(link.starts_with("http://127.0.0.1/take/"), "{link}");
     let token = link.rsplit('/').next().unwrap();
-    let claims = app.state.keys.verify(token).unwrap();
+    let claims = app.state.keys.verify(token, app.clock().now_ms()).unwrap();
     assert_eq!(claims.jti, inv["invitation_id"].as_str().unwrap());
     assert_eq!(claims.iss, "rung");
     assert_eq!(claims.aud, "rung:candidate");

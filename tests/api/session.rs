@@ -22,7 +22,12 @@ fn set_cookie(res: &reqwest::Response) -> String {
 
 /// The event log of a link's invitation (the id is the token's `jti`).
 async fn events(app: &TestApp, token: &str) -> Vec<(String, Value)> {
-    let id = app.state.keys.verify(token).expect("our token").jti;
+    let id = app
+        .state
+        .keys
+        .verify(token, app.clock().now_ms())
+        .expect("our token")
+        .jti;
     app.state
         .db
         .events(&id)
@@ -307,10 +312,16 @@ async fn revoking_stops_the_link_and_every_session_at_once(app: TestApp) {
 
 async fn extra_time_is_stated_and_part_of_the_deadline(app: TestApp) {
     app.clock().freeze();
-    let inv =
-        rung::server::recruiting::invite(&app.state, None, "standard", "Accommodated", None, 25)
-            .await
-            .unwrap();
+    let inv = rung::server::recruiting::invite(
+        &app.state,
+        rung::server::recruiting::Actor::Operator,
+        "standard",
+        "Accommodated",
+        None,
+        25,
+    )
+    .await
+    .unwrap();
     let token = inv.link.rsplit('/').next().unwrap().to_string();
     let intro = json_body(app.intro(&token).await, StatusCode::OK).await;
     // 25 minutes + 25% = 31.25, rounded up to a whole minute.
@@ -709,7 +720,11 @@ on_both_databases!(
 
 #[tokio::test]
 async fn over_https_the_session_cookie_is_host_prefixed_and_secure() {
-    let app = spawn_sqlite_with(|c| c.public_url = "https://quiz.example.com".into()).await;
+    let app = spawn_sqlite_with(|c| {
+        c.public_url = "https://quiz.example.com".into();
+        c.jwt_secret = Some("ab".repeat(32));
+    })
+    .await;
     let token = app.invite("Secure").await;
     let res = app.press_start(&client(), &token).await;
     let cookie = res

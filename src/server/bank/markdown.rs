@@ -17,8 +17,25 @@ fn sanitize(raw: &str) -> String {
         .add_tag_attributes("code", &["class"])
         .add_tag_attributes("span", &["class"])
         .add_tag_attributes("pre", &["class", "data-lang", "tabindex"])
+        // Images only from this site: a remote one would tell its server
+        // who is reading which question (the CSP's `img-src 'self'` says
+        // the same to the browser).
+        .attribute_filter(|element, attribute, value| {
+            if element == "img" && attribute == "src" && !is_same_site(value) {
+                None
+            } else {
+                Some(value.into())
+            }
+        })
         .clean(raw)
         .to_string()
+}
+
+/// A URL path on this site (`/img/x.png`, `img/x.png`), not another
+/// origin (`https://…`, `//host/…`, `data:`).
+fn is_same_site(url: &str) -> bool {
+    let url = url.trim();
+    !url.starts_with("//") && !url.contains(':') && !url.starts_with('\\')
 }
 
 fn syntaxes() -> &'static SyntaxSet {
@@ -107,6 +124,13 @@ pub fn inline(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remote_images_are_dropped_and_local_ones_kept() {
+        let html = block("![a](https://evil.example/beacon.png) ![b](//evil.example/x.png) ![c](/img/diagram.png)");
+        assert!(!html.contains("evil.example"), "{html}");
+        assert!(html.contains(r#"src="/img/diagram.png""#), "{html}");
+    }
 
     #[test]
     fn fenced_code_in_a_known_language_is_highlighted_and_escaped() {

@@ -1,8 +1,8 @@
 //! Helpers for `#[server]` functions: the app state from context, and the
 //! HTTP status that matches an [`AppError`].
 
-use super::state::AppState;
 use crate::error::AppError;
+use crate::server::state::AppState;
 use axum::http::StatusCode;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
@@ -28,4 +28,11 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         set_status(e);
     }
     result
+}
+
+/// The client's address of the current request (see `http::client`).
+pub fn client_addr() -> Option<std::net::IpAddr> {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<super::client::ClientAddr>().copied())
+        .map(|c| c.0)
 }

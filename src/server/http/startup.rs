@@ -2,17 +2,21 @@
 //! the database, assemble the router. `main` and the tests both go through
 //! [`Application::build`]; tests bind port 0.
 
-use super::attempts;
-use super::auth::{self, TokenKeys};
-use super::bank::{self, Bank};
-use super::clock::Clock;
-use super::config::Config;
-use super::db::{Db, DbError, VersionRow};
-use super::limiter::Limiter;
-use super::recruiting::{self, FirstRun};
-use super::render::RenderCache;
-use super::state::AppState;
+use super::client::{self, Client, TrustedProxies};
+use super::headers::{self, HeaderPolicy};
+use super::limits;
+use super::limits::Limits;
+use super::origin::{self, OwnOrigin};
 use crate::app::{shell, App};
+use crate::server::attempts;
+use crate::server::auth::{self, TokenKeys};
+use crate::server::bank::{self, Bank};
+use crate::server::clock::Clock;
+use crate::server::config::Config;
+use crate::server::db::{Db, DbError, VersionRow};
+use crate::server::recruiting::{self, FirstRun};
+use crate::server::render::RenderCache;
+use crate::server::state::AppState;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
@@ -22,7 +26,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 #[derive(Debug, thiserror::Error)]
@@ -76,28 +80,40 @@ pub async fn state(
         })
         .collect();
     db.record_versions(&versions, now).await?;
-    let secret = match &config.jwt_secret {
-        Some(s) if s.len() >= 32 => s.clone(),
-        Some(_) => {
-            return Err(StartupError::Setup(
-                "RUNG_JWT_SECRET must be at least 32 characters".into(),
-            ))
-        }
-        None => {
-            db.setting_or_init("jwt_secret", &auth::random_secret(32))
-                .await?
-        }
-    };
+    let secret = signing_secret(&config, &db).await?;
+    super::client::TrustedProxies::parse(&config.trusted_proxies).map_err(StartupError::Setup)?;
     Ok(AppState {
         db,
         bank: Arc::new(bank),
-        keys: Arc::new(TokenKeys::new(secret.as_bytes())),
+        keys: Arc::new(TokenKeys::new(&secret)),
         clock,
         config: Arc::new(config),
         leptos_options,
         rendered: Arc::new(RenderCache::default()),
-        login_limiter: Arc::new(Limiter::new(10, 60_000)),
+        limits: Arc::new(Limits::default()),
     })
+}
+
+/// The key that signs candidate links. A configured one must decode to at
+/// least 256 bits. Served over HTTPS (production), rung refuses to start
+/// without one; locally, one is generated and kept in the database, which
+/// is then as secret as the key (README).
+async fn signing_secret(config: &Config, db: &Db) -> Result<Vec<u8>, StartupError> {
+    match &config.jwt_secret {
+        Some(s) => auth::decode_secret(s).map_err(StartupError::Setup),
+        None if config.secure_cookies() => Err(StartupError::Setup(
+            "RUNG_PUBLIC_URL is HTTPS, so rung runs in production mode and needs its own signing key: \
+             set RUNG_JWT_SECRET to at least 32 random bytes, hex or base64 (`openssl rand -base64 32`)"
+                .into(),
+        )),
+        None => {
+            let stored = db
+                .setting_or_init("jwt_secret", &auth::random_secret(32))
+                .await?;
+            // Keys generated before they were decoded are used as they are.
+            Ok(auth::decode_secret(&stored).unwrap_or_else(|_| stored.into_bytes()))
+        }
+    }
 }
 
 pub struct Application {
@@ -138,28 +154,19 @@ impl Application {
     /// Serve until the process is asked to stop; finalize overdue attempts
     /// in the background meanwhile.
     pub async fn run(self) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(sweep_forever(self.state.clone()));
-        let result = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-        sweeper.abort();
-        result
+        self.serve_until(shutdown_signal()).await
     }
 
     /// Serve without waiting for a signal (tests: the task is dropped with
     /// the runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.serve_until(std::future::pending()).await
+    }
+
+    async fn serve_until(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_forever(self.state.clone()));
-        let result = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
+        let header_timeout = self.state.config.header_timeout;
+        let result = super::serve::serve(self.listener, self.router, header_timeout, stop).await;
         sweeper.abort();
         result
     }
@@ -169,8 +176,16 @@ async fn sweep_forever(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     loop {
         tick.tick().await;
-        if let Err(e) = attempts::sweep(&state).await {
-            tracing::warn!(error = %e, "sweeping overdue attempts");
+        match attempts::sweep_report(&state).await {
+            Ok(r) if r.failed > 0 => {
+                tracing::warn!(
+                    finalized = r.finalized,
+                    failed = r.failed,
+                    "sweep: some overdue attempts failed"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sweeping overdue attempts"),
         }
         if let Err(e) = state.db.delete_expired_sessions(state.clock.now_ms()).await {
             tracing::warn!(error = %e, "deleting expired sessions");
@@ -218,21 +233,6 @@ async fn health(
     }
 }
 
-/// Pages and API answers carry private data (tokens in links, scores):
-/// never stored. The bundle under /pkg is revalidated on every load (its
-/// file names carry no hash), so a new build is picked up at once.
-async fn cache_policy(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let is_asset = req.uri().path().starts_with("/pkg/");
-    let mut res = next.run(req).await;
-    let value = if is_asset { "no-cache" } else { "no-store" };
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
-    res
-}
-
 #[derive(serde::Deserialize)]
 struct StartForm {
     token: String,
@@ -244,22 +244,16 @@ struct StartForm {
 /// with the link sends it to `/link`, which says what to do.
 async fn take_start(
     axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    Client(client): Client,
     jar: axum_extra::extract::cookie::CookieJar,
     form: Result<axum::Form<StartForm>, axum::extract::rejection::FormRejection>,
 ) -> axum::response::Response {
     use crate::error::AppError;
     use axum::response::{IntoResponse, Redirect};
-    // Only our own landing page starts a quiz: a cross-site post is refused.
-    if cross_site(&headers, &state.config.public_url) {
-        tracing::warn!("cross-site start refused");
-        return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
-    }
+    // (A cross-site post never gets here: see `origin`.)
     let Ok(axum::Form(form)) = form else {
         return Redirect::to("/link?problem=invalid").into_response();
     };
-    let client = form_client(peer, &headers);
     let existing = jar
         .get(attempts::session_cookie_name(&state))
         .map(|c| c.value().to_string());
@@ -284,32 +278,6 @@ async fn take_start(
     }
 }
 
-/// The candidate's client and session cookie, from a plain form post.
-fn form_client(peer: SocketAddr, headers: &axum::http::HeaderMap) -> attempts::ClientInfo {
-    attempts::ClientInfo::new(
-        Some(peer.ip()),
-        headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok()),
-    )
-}
-
-/// A form post that did not come from our own pages: refused. Browsers
-/// say where a request comes from in `Sec-Fetch-Site` (only `same-origin`,
-/// or `none` for one the user typed, is ours; `same-site` is a sibling
-/// subdomain); older ones send only `Origin`, checked against the public
-/// URL. A request with neither is not from a browser and carries no one's
-/// cookies but its own.
-fn cross_site(headers: &axum::http::HeaderMap, public_url: &str) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        return !matches!(site.as_bytes(), b"same-origin" | b"none");
-    }
-    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        Some(origin) => origin.trim_end_matches('/') != public_url.trim_end_matches('/'),
-        None => false,
-    }
-}
-
 #[derive(serde::Deserialize)]
 struct AnswerForm {
     position: u32,
@@ -325,22 +293,16 @@ struct AnswerForm {
 /// (the confirmation page) or `qN` (question N, 0-based).
 async fn quiz_answer(
     axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    Client(client): Client,
     jar: axum_extra::extract::cookie::CookieJar,
     form: Result<axum_extra::extract::Form<AnswerForm>, axum_extra::extract::FormRejection>,
 ) -> axum::response::Response {
     use crate::error::AppError;
     use axum::response::{IntoResponse, Redirect};
-    if cross_site(&headers, &state.config.public_url) {
-        tracing::warn!("cross-site answer refused");
-        return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
-    }
     let cookie = jar
         .get(attempts::session_cookie_name(&state))
         .map(|c| c.value().to_string());
-    let inv = match attempts::session(&state, cookie.as_deref(), &form_client(peer, &headers)).await
-    {
+    let inv = match attempts::session(&state, cookie.as_deref(), &client).await {
         Ok(inv) => inv,
         // `/quiz` explains (no session, revoked).
         Err(_) => return Redirect::to("/quiz").into_response(),
@@ -382,20 +344,14 @@ async fn quiz_answer(
 /// The confirmation page's plain form posts here: submit, then thank you.
 async fn quiz_finish(
     axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    Client(client): Client,
     jar: axum_extra::extract::cookie::CookieJar,
 ) -> axum::response::Response {
     use axum::response::{IntoResponse, Redirect};
-    if cross_site(&headers, &state.config.public_url) {
-        tracing::warn!("cross-site submit refused");
-        return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
-    }
     let cookie = jar
         .get(attempts::session_cookie_name(&state))
         .map(|c| c.value().to_string());
-    let inv = match attempts::session(&state, cookie.as_deref(), &form_client(peer, &headers)).await
-    {
+    let inv = match attempts::session(&state, cookie.as_deref(), &client).await {
         Ok(inv) => inv,
         Err(_) => return Redirect::to("/quiz").into_response(),
     };
@@ -405,35 +361,65 @@ async fn quiz_finish(
     }
 }
 
-/// The router: server functions, pages, static files, health, and the
-/// security headers on every response.
+/// The router: server functions, pages, static files, health; in front of
+/// them all, from the outside in: tracing, the client's address, the
+/// security headers, the request timeout, the body limit, the cross-site
+/// refusal and the per-address rate limits.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    // Bad lists are refused at startup (`state`): here the list is valid.
+    let trusted = TrustedProxies::parse(&state.config.trusted_proxies).unwrap_or_default();
+    let policy = HeaderPolicy {
+        https: state.config.secure_cookies(),
+    };
+    let own = OwnOrigin::of(&state.config.public_url);
     Router::new()
         .route("/healthz", get(health))
         .route("/take/start", post(take_start))
         .route("/quiz/answer", post(quiz_answer))
         .route("/quiz/finish", post(quiz_finish))
-        .leptos_routes(&state, routes, {
+        .leptos_routes_with_context(&state, routes, headers::adopt_nonce, {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(headers::adopt_nonce, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit_by_client,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            own,
+            origin::refuse_cross_site,
+        ))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.config.request_timeout,
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
+        .layer(axum::middleware::from_fn_with_state(
+            policy,
+            headers::security_headers,
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+        .layer(axum::middleware::from_fn_with_state(
+            trusted,
+            client::identify,
         ))
-        .layer(axum::middleware::from_fn(cache_policy))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The tracing span of a request: method and path, with a candidate link's
+/// token left out (`/take/…`), and never the query string.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let path = req.uri().path();
+    let path = if path.starts_with("/take/") && path != "/take/start" {
+        "/take/…"
+    } else {
+        path
+    };
+    tracing::debug_span!("request", method = %req.method(), path = %path)
 }
