@@ -1034,20 +1034,21 @@ mod tests {
         );
         assert_eq!(
             reason(check("fourteen chars", "fourteen chars")),
-            "The password needs at least 15 characters."
+            "The new password needs at least 15 characters."
         );
         // Long but guessable: a common password repeated, a keyboard walk, a
-        // sequence, the account's own name.
+        // sequence.
         for weak in [
             "passwordpassword",
             "qwertyuiopasdfgh",
             "123456789012345",
             "aaaaaaaaaaaaaaaa",
-            "adaexample12345",
         ] {
+            let r = check(weak, weak);
             assert!(
-                reason(check(weak, weak)).contains("too easy to guess"),
-                "{weak}"
+                r.as_ref()
+                    .is_err_and(|e| e.to_string().contains("too easy to guess")),
+                "{weak}: {r:?}"
             );
         }
         let long = "x".repeat(1025);
